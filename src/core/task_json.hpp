@@ -1,0 +1,32 @@
+#pragma once
+// Task <-> JSON, and validation of client input against DESIGN.md's rules.
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <variant>
+
+#include "core/field_error.hpp"
+#include "core/task.hpp"
+
+namespace todoai {
+
+/// The task as the API returns it (every field, `completed` derived from `status`, times in RFC 3339).
+boost::json::object to_json(const Task& task);
+
+/// Only the client-writable fields, in input form; merge-patching this and validating the result is PATCH.
+boost::json::object writable_json(const TaskFields& fields);
+
+/// Builds TaskFields from a client's JSON object, as a full replacement (POST and PUT): absent fields take their
+/// defaults, `title` is required. Accepts the compatibility forms DESIGN.md lists (`completed` bool as a way to set
+/// `status` when `status` is absent, `tags` as a comma-separated string). Read-only fields (id, user_id,
+/// created_at, updated_at, completed_at, version, series_id) are ignored. Unknown fields, wrong types and values out
+/// of range are all reported, each with its field path, not just the first.
+/// A non-object body gives a single error on field "".
+std::variant<TaskFields, FieldErrors> parse_task_fields(const boost::json::value& body);
+
+/// RFC 7396 JSON merge patch: returns `target` with `patch` applied.
+boost::json::value apply_merge_patch(boost::json::value target, const boost::json::value& patch);
+
+/// Task from its JSON form (as produced by to_json); used to read event payloads. Throws std::invalid_argument.
+Task task_from_json(const boost::json::object& json);
+
+}  // namespace todoai

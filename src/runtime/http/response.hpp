@@ -1,0 +1,22 @@
+#pragma once
+#include <boost/json/value.hpp>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace todoai::http {
+
+struct Response {
+    int status = 200;
+    std::string content_type = "application/json";
+    std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Location, ETag, Allow, ...)
+    std::string body;
+
+    static Response json(int status, const boost::json::value& value);
+    static Response empty(int status);
+    Response& with_header(std::string name, std::string value) &;
+    Response&& with_header(std::string name, std::string value) &&;
+};
+
+}  // namespace todoai::http

@@ -1,0 +1,46 @@
+#pragma once
+// Method + path pattern -> handler. Patterns are literal segments and {name} parameters ("/api/{user_id}/tasks").
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/http/request.hpp"
+#include "runtime/http/response.hpp"
+
+namespace todoai::http {
+
+using Handler = std::function<Response(Request&)>;
+
+struct RouteInfo {
+    Method method;
+    std::string pattern;
+};
+
+class Router {
+public:
+    Router();
+    ~Router();
+    Router(Router&&) noexcept;
+    Router& operator=(Router&&) noexcept;
+
+    /// Registers a route. A literal segment wins over a parameter at the same position. Registering the same method
+    /// and pattern twice is a programming error (asserts).
+    void add(Method method, std::string pattern, Handler handler);
+
+    /// Finds the route for the request, fills req.params and req.route, and calls it. When no pattern matches:
+    /// 404 problem. When the path matches but not the method: 405 problem with `Allow` listing the methods
+    /// (HEAD is answered by GET's handler with the body dropped by the server). HttpError thrown by a handler becomes
+    /// its problem response; any other exception a 500 problem (logged, never shown to the client).
+    Response dispatch(Request& req) const;
+
+    /// Every registered route, in registration order (for the OpenAPI check and `todoai routes`).
+    std::vector<RouteInfo> routes() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace todoai::http

@@ -1,0 +1,27 @@
+#pragma once
+// JSON-lines logging on spdlog: one object per line on stderr {"ts","level","msg",...fields}.
+#include <chrono>
+#include <string_view>
+
+namespace todoai::log {
+
+enum class Level { debug, info, warn, error };
+
+/// Sets up the process logger. Call once at start-up.
+void init(Level level);
+bool parse_level(std::string_view text, Level& out);
+
+void debug(std::string_view message);
+void info(std::string_view message);
+void warn(std::string_view message);
+void error(std::string_view message);
+
+/// The access log line: {"ts","level":"info","msg":"request","method","path","route","status","duration_ms","request_id"}.
+void request(std::string_view method,
+             std::string_view path,
+             std::string_view route,
+             int status,
+             std::chrono::nanoseconds duration,
+             std::string_view request_id);
+
+}  // namespace todoai::log
