@@ -67,12 +67,12 @@ struct Task {
 
 /// Limits from DESIGN.md; the validator enforces them and the OpenAPI document states them.
 namespace limits {
-inline constexpr std::size_t kTitleMax = 255;            // characters (Unicode code points), min 1
-inline constexpr std::size_t kDescriptionMax = 10'000;   // characters
+inline constexpr std::size_t kTitleMax = 255;           // characters (Unicode code points), min 1
+inline constexpr std::size_t kDescriptionMax = 10'000;  // characters
 inline constexpr std::size_t kTagsMax = 20;
-inline constexpr std::size_t kTagMax = 50;               // characters, min 1
+inline constexpr std::size_t kTagMax = 50;  // characters, min 1
 inline constexpr std::size_t kRemindersMax = 10;
-inline constexpr std::size_t kRruleMax = 500;            // bytes
+inline constexpr std::size_t kRruleMax = 500;  // bytes
 inline constexpr int kPageLimitMin = 1;
 inline constexpr int kPageLimitMax = 200;
 inline constexpr int kPageLimitDefault = 50;

@@ -23,6 +23,12 @@ boost::json::object writable_json(const TaskFields& fields);
 /// A non-object body gives a single error on field "".
 std::variant<TaskFields, FieldErrors> parse_task_fields(const boost::json::value& body);
 
+/// PATCH: merge-patches `patch` onto writable_json(current) and validates the result as parse_task_fields does.
+/// A field the patch sets replaces its stored alternative, so a client need not null it: `completed` without
+/// `status` drops the stored status; a non-null `rrule` without `recurrence_schedule` drops the stored schedule and
+/// vice versa; `is_recurring: false` without either drops both; and removing the rule (null) ends the recurrence.
+std::variant<TaskFields, FieldErrors> apply_task_patch(const TaskFields& current, const boost::json::value& patch);
+
 /// RFC 7396 JSON merge patch: returns `target` with `patch` applied.
 boost::json::value apply_merge_patch(boost::json::value target, const boost::json::value& patch);
 
