@@ -1,0 +1,106 @@
+#include "services/todo/migrations.hpp"
+
+namespace todoai::todo {
+namespace {
+
+// Tasks keep the columns the list filters and sorts on, plus `doc`: the task's API JSON, so a read returns stored
+// bytes without parsing or serializing. Times are RFC 3339 UTC text with milliseconds, which sorts like instants.
+constexpr std::string_view kInitialSqlite = R"sql(
+CREATE TABLE users (
+    id            TEXT PRIMARY KEY,
+    email         TEXT NOT NULL UNIQUE,
+    name          TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at    TEXT NOT NULL
+);
+CREATE TABLE tasks (
+    id            TEXT PRIMARY KEY,
+    user_id       TEXT NOT NULL,
+    title_key     TEXT NOT NULL,
+    search_text   TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    priority_rank INTEGER NOT NULL,
+    tags          TEXT NOT NULL,
+    due_date      TEXT,
+    series_id     TEXT,
+    created_at    TEXT NOT NULL,
+    version       INTEGER NOT NULL,
+    doc           TEXT NOT NULL
+);
+CREATE INDEX tasks_by_user_created ON tasks (user_id, created_at, id);
+CREATE INDEX tasks_by_user_due ON tasks (user_id, due_date);
+CREATE TABLE outbox (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id      TEXT NOT NULL UNIQUE,
+    topic         TEXT NOT NULL,
+    partition_key TEXT NOT NULL,
+    event         TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    published_at  TEXT
+);
+CREATE INDEX outbox_unpublished ON outbox (seq) WHERE published_at IS NULL;
+CREATE TABLE idempotency_keys (
+    user_id       TEXT NOT NULL,
+    key           TEXT NOT NULL,
+    request_body  TEXT NOT NULL,
+    task_id       TEXT NOT NULL,
+    response      TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    PRIMARY KEY (user_id, key)
+);
+)sql";
+
+constexpr std::string_view kInitialPostgres = R"sql(
+CREATE TABLE users (
+    id            TEXT PRIMARY KEY,
+    email         TEXT NOT NULL UNIQUE,
+    name          TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at    TEXT NOT NULL
+);
+CREATE TABLE tasks (
+    id            TEXT PRIMARY KEY,
+    user_id       TEXT NOT NULL,
+    title_key     TEXT NOT NULL,
+    search_text   TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    priority_rank BIGINT NOT NULL,
+    tags          TEXT NOT NULL,
+    due_date      TEXT,
+    series_id     TEXT,
+    created_at    TEXT NOT NULL,
+    version       BIGINT NOT NULL,
+    doc           TEXT NOT NULL
+);
+CREATE INDEX tasks_by_user_created ON tasks (user_id, created_at, id);
+CREATE INDEX tasks_by_user_due ON tasks (user_id, due_date);
+CREATE TABLE outbox (
+    seq           BIGSERIAL PRIMARY KEY,
+    event_id      TEXT NOT NULL UNIQUE,
+    topic         TEXT NOT NULL,
+    partition_key TEXT NOT NULL,
+    event         TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    published_at  TEXT
+);
+CREATE INDEX outbox_unpublished ON outbox (seq) WHERE published_at IS NULL;
+CREATE TABLE idempotency_keys (
+    user_id       TEXT NOT NULL,
+    key           TEXT NOT NULL,
+    request_body  TEXT NOT NULL,
+    task_id       TEXT NOT NULL,
+    response      TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    PRIMARY KEY (user_id, key)
+);
+)sql";
+
+constexpr store::Migration kMigrations[] = {
+    {1, "users, tasks, outbox, idempotency keys", kInitialSqlite, kInitialPostgres},
+};
+
+}  // namespace
+
+std::span<const store::Migration> migrations() { return kMigrations; }
+
+}  // namespace todoai::todo

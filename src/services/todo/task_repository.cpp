@@ -1,0 +1,162 @@
+#include "services/todo/task_repository.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
+
+#include "core/time.hpp"
+
+namespace todoai::todo {
+namespace {
+
+using store::Value;
+
+// Null due dates sort last in both directions: they stand in as a value beyond every real date (asc) or below
+// every real date (desc).
+constexpr std::string_view kNoDueAsc = "~";
+constexpr std::string_view kNoDueDesc = "";
+
+std::string lowercase_ascii(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+std::int64_t priority_rank(Priority p) { return static_cast<std::int64_t>(p); }
+
+// The JSON-quoted tag, so `"work"` matches the element "work" inside the stored array and not "homework".
+std::string tag_pattern(std::string_view tag) {
+    std::string quoted = boost::json::serialize(boost::json::value(tag));
+    std::string escaped;
+    for (char c : quoted) {
+        if (c == '%' || c == '_' || c == '\\') escaped.push_back('\\');
+        escaped.push_back(c);
+    }
+    return "%" + escaped + "%";
+}
+
+std::string like_contains(std::string_view text) {
+    std::string escaped = "%";
+    for (char c : text) {
+        if (c == '%' || c == '_' || c == '\\') escaped.push_back('\\');
+        escaped.push_back(c);
+    }
+    escaped.push_back('%');
+    return escaped;
+}
+
+std::string tags_json(const std::vector<std::string>& tags) {
+    return boost::json::serialize(boost::json::value_from(tags));
+}
+
+std::vector<Value> column_values(const Task& task, const std::string& doc) {
+    const auto& f = task.fields;
+    return {
+        task.id,
+        task.user_id,
+        lowercase_ascii(f.title),
+        lowercase_ascii(f.title) + "\n" + lowercase_ascii(f.description),
+        std::string(to_string(f.status)),
+        priority_rank(f.priority),
+        tags_json(f.tags),
+        f.due_date ? Value(format_rfc3339(*f.due_date)) : Value(nullptr),
+        task.series_id ? Value(*task.series_id) : Value(nullptr),
+        format_rfc3339(task.created_at),
+        task.version,
+        doc,
+    };
+}
+
+std::string sort_expression(const TaskQuery& q) {
+    switch (q.sort) {
+        case SortKey::created_at:
+            return "created_at";
+        case SortKey::priority:
+            return "priority_rank";
+        case SortKey::title:
+            return "title_key";
+        case SortKey::due_date:
+            return std::string("COALESCE(due_date, '") +
+                   std::string(q.order == SortOrder::asc ? kNoDueAsc : kNoDueDesc) + "')";
+    }
+    return "created_at";
+}
+
+}  // namespace
+
+std::optional<StoredTask> TaskRepository::find(store::Transaction& tx, std::string_view user_id, std::string_view id) {
+    auto rows = tx.query("SELECT doc, version FROM tasks WHERE id = $1 AND user_id = $2",
+                         {std::string(id), std::string(user_id)});
+    if (rows.empty()) return std::nullopt;
+    return StoredTask{rows[0].text(0), rows[0].int64(1)};
+}
+
+void TaskRepository::insert(store::Transaction& tx, const Task& task, const std::string& doc) {
+    auto values = column_values(task, doc);
+    tx.execute(
+        "INSERT INTO tasks (id, user_id, title_key, search_text, status, priority_rank, tags, due_date, series_id, "
+        "created_at, version, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        values);
+}
+
+bool TaskRepository::update(store::Transaction& tx,
+                            const Task& task,
+                            const std::string& doc,
+                            std::int64_t expected_version) {
+    auto values = column_values(task, doc);
+    values.push_back(expected_version);
+    return tx.execute(
+               "UPDATE tasks SET user_id = $2, title_key = $3, search_text = $4, status = $5, priority_rank = $6, "
+               "tags = $7, due_date = $8, series_id = $9, created_at = $10, version = $11, doc = $12 "
+               "WHERE id = $1 AND version = $13",
+               values) == 1;
+}
+
+bool TaskRepository::remove(store::Transaction& tx, std::string_view user_id, std::string_view id) {
+    return tx.execute("DELETE FROM tasks WHERE id = $1 AND user_id = $2", {std::string(id), std::string(user_id)}) == 1;
+}
+
+TaskPage TaskRepository::list(store::Transaction& tx, std::string_view user_id, const TaskQuery& q) {
+    std::vector<Value> params{std::string(user_id)};
+    std::string sql = "SELECT doc, id, ";
+    const std::string key = sort_expression(q);
+    sql += key + " FROM tasks WHERE user_id = $1";
+    auto bind = [&](Value v) {
+        params.push_back(std::move(v));
+        return "$" + std::to_string(params.size());
+    };
+    if (q.status) sql += " AND status = " + bind(std::string(to_string(*q.status)));
+    if (q.priority) sql += " AND priority_rank = " + bind(priority_rank(*q.priority));
+    if (q.tag) sql += " AND tags LIKE " + bind(tag_pattern(*q.tag)) + " ESCAPE '\\'";
+    if (q.search) sql += " AND search_text LIKE " + bind(like_contains(*q.search)) + " ESCAPE '\\'";
+    if (q.due_from) sql += " AND due_date >= " + bind(format_rfc3339(*q.due_from));
+    if (q.due_to) sql += " AND due_date <= " + bind(format_rfc3339(*q.due_to));
+    const char* cmp = q.order == SortOrder::asc ? ">" : "<";
+    if (q.after) {
+        Value k = std::visit([](const auto& v) { return Value(v); }, q.after->key);
+        auto kp = bind(k);
+        auto ip = bind(q.after->id);
+        sql += " AND (" + key + " " + cmp + " " + kp + " OR (" + key + " = " + kp + " AND id " + cmp + " " + ip + "))";
+    }
+    const char* dir = q.order == SortOrder::asc ? " ASC" : " DESC";
+    sql += " ORDER BY " + key + dir + ", id" + dir + " LIMIT " + bind(std::int64_t{q.limit} + 1);
+
+    auto rows = tx.query(sql, params);
+    TaskPage page;
+    const bool more = rows.size() > static_cast<std::size_t>(q.limit);
+    if (more) rows.pop_back();
+    page.docs.reserve(rows.size());
+    for (auto& row : rows) page.docs.push_back(row.text(0));
+    if (more) {
+        const auto& last = rows.back();
+        Cursor c{.key = std::string{}, .id = last.text(1)};
+        if (q.sort == SortKey::priority)
+            c.key = last.int64(2);
+        else
+            c.key = last.text(2);
+        page.next_cursor = encode_cursor(q, c);
+    }
+    return page;
+}
+
+}  // namespace todoai::todo

@@ -1,0 +1,69 @@
+#pragma once
+// The todo service's task logic: each change and its outbox event in one transaction.
+#include <boost/json/value.hpp>
+#include <optional>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/task.hpp"
+#include "runtime/store/database.hpp"
+#include "services/todo/task_query.hpp"
+#include "services/todo/task_repository.hpp"
+
+namespace todoai::todo {
+
+/// The outcome of a write: the task's API JSON and version, or nothing when the write removed it.
+struct TaskResult {
+    std::string doc;
+    std::int64_t version = 0;
+    std::string id;
+};
+
+/// A precondition from If-Match: the versions the client accepts, or any ("*").
+struct VersionCondition {
+    bool any = false;
+    std::vector<std::int64_t> versions;
+    bool matches(std::int64_t version) const;
+};
+
+/// Parses an If-Match header value (`"3"`, `"3", "4"`, `*`). Weak tags never match (RFC 9110 strong comparison).
+VersionCondition parse_if_match(std::string_view header);
+
+class TaskService {
+  public:
+    TaskService(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+    /// POST: creates the task. With an idempotency key, a repeat of the same body returns the first result and
+    /// writes nothing; another body under the same key -> 422.
+    TaskResult create(const std::string& user_id,
+                      const boost::json::value& body,
+                      const std::string& raw_body,
+                      std::optional<std::string_view> idempotency_key);
+
+    std::optional<StoredTask> get(const std::string& user_id, std::string_view id);
+
+    /// PUT (replace) or PATCH (RFC 7396 merge patch).
+    enum class WriteMode { replace, merge };
+    TaskResult write(const std::string& user_id,
+                     std::string_view id,
+                     const boost::json::value& body,
+                     WriteMode mode,
+                     const std::optional<VersionCondition>& condition);
+
+    void remove(const std::string& user_id, std::string_view id, const std::optional<VersionCondition>& condition);
+
+    /// complete <-> pending (in_progress counts as not complete and becomes complete).
+    TaskResult toggle_complete(const std::string& user_id,
+                               std::string_view id,
+                               const std::optional<VersionCondition>& condition);
+
+    TaskPage list(const std::string& user_id, const TaskQuery& query);
+
+  private:
+    TaskResult commit_change(store::Transaction& tx, const Task& before, Task after);
+
+    store::Database& db_;
+    const Clock& clock_;
+};
+
+}  // namespace todoai::todo
