@@ -1,0 +1,210 @@
+#include "runtime/auth/jwt.hpp"
+
+#include <jwt.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/json/parse.hpp>
+#include <cmath>
+#include <cstdlib>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace todoai::auth {
+namespace {
+
+constexpr std::size_t kMinSecretBytes = 32;
+constexpr std::size_t kMaxTokenBytes = 8192;
+constexpr std::size_t kCacheShards = 16;
+constexpr std::size_t kCacheEntriesPerShard = 256;     // 4096 tokens in all
+constexpr std::int64_t kMaxExpSeconds = 253402300799;  // 9999-12-31T23:59:59Z; keeps the millisecond time in range
+
+struct JwtFree {
+    void operator()(jwt_t* jwt) const { jwt_free(jwt); }
+};
+using JwtPtr = std::unique_ptr<jwt_t, JwtFree>;
+
+struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+bool is_base64url(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+// header.payload.signature, base64url (unpadded) each; the signature may be empty (alg none).
+bool has_jws_shape(std::string_view token) {
+    const auto first = token.find('.');
+    if (first == std::string_view::npos || first == 0) return false;
+    const auto second = token.find('.', first + 1);
+    if (second == std::string_view::npos || second == first + 1) return false;
+    for (std::size_t i = 0; i < token.size(); ++i) {
+        if (i != first && i != second && !is_base64url(token[i])) return false;
+    }
+    return true;
+}
+
+std::optional<std::string> base64url_decode(std::string_view in) {
+    std::string out;
+    out.reserve(in.size() * 3 / 4);
+    std::uint32_t acc = 0;
+    int bits = 0;
+    for (char c : in) {
+        int v;
+        if (c >= 'A' && c <= 'Z') {
+            v = c - 'A';
+        } else if (c >= 'a' && c <= 'z') {
+            v = c - 'a' + 26;
+        } else if (c >= '0' && c <= '9') {
+            v = c - '0' + 52;
+        } else if (c == '-') {
+            v = 62;
+        } else if (c == '_') {
+            v = 63;
+        } else {
+            return std::nullopt;
+        }
+        acc = (acc << 6) | static_cast<std::uint32_t>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((acc >> bits) & 0xff));
+        }
+    }
+    return out;
+}
+
+std::optional<boost::json::object> decode_json_object(std::string_view part) {
+    auto text = base64url_decode(part);
+    if (!text) return std::nullopt;
+    boost::json::error_code ec;
+    auto value = boost::json::parse(*text, ec);
+    if (ec || !value.is_object()) return std::nullopt;
+    return std::move(value.as_object());
+}
+
+// libjwt answers EINVAL for every failure; tell the client which one it was (the 401 detail).
+TokenError classify_rejection(std::string_view token) {
+    const auto first = token.find('.');
+    const auto second = token.find('.', first + 1);
+    auto header = decode_json_object(token.substr(0, first));
+    auto payload = decode_json_object(token.substr(first + 1, second - first - 1));
+    if (!header || !payload) return {"malformed token"};
+    const auto* alg = header->if_contains("alg");
+    if (alg == nullptr || !alg->is_string()) return {"malformed token"};
+    if (alg->as_string() != "HS256") return {"unsupported algorithm"};
+    return {"invalid signature"};
+}
+
+// A NumericDate claim (RFC 7519: seconds, possibly fractional), clamped to years 0..9999. libjwt's
+// jwt_get_grant_int answers -1 without an error for a string, so the claim's JSON is read instead.
+std::optional<std::int64_t> numeric_date(jwt_t* jwt, const char* name) {
+    char* json = jwt_get_grants_json(jwt, name);
+    if (json == nullptr) return std::nullopt;
+    boost::json::error_code ec;
+    auto value = boost::json::parse(json, ec);
+    std::free(json);
+    if (ec || !value.is_number()) return std::nullopt;
+    const double seconds = value.to_number<double>(ec);
+    if (ec) return std::nullopt;
+    return static_cast<std::int64_t>(std::clamp(std::floor(seconds), 0.0, static_cast<double>(kMaxExpSeconds)));
+}
+
+std::int64_t epoch_seconds(Timestamp t) {
+    return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+struct JwtCodec::Impl {
+    struct Shard {
+        std::mutex mutex;
+        std::unordered_map<std::string, Claims, StringHash, std::equal_to<>> claims;
+    };
+
+    Impl(std::string s, const Clock& c) : secret(std::move(s)), clock(c) {}
+
+    Shard& shard_of(std::string_view token) { return shards[StringHash{}(token) % kCacheShards]; }
+
+    std::optional<Claims> cached(std::string_view token) {
+        Shard& shard = shard_of(token);
+        std::lock_guard lock(shard.mutex);
+        auto it = shard.claims.find(token);
+        if (it == shard.claims.end()) return std::nullopt;
+        return it->second;
+    }
+
+    void remember(std::string token, const Claims& claims) {
+        Shard& shard = shard_of(token);
+        std::lock_guard lock(shard.mutex);
+        if (shard.claims.size() >= kCacheEntriesPerShard) shard.claims.erase(shard.claims.begin());
+        shard.claims.emplace(std::move(token), claims);
+    }
+
+    std::string secret;
+    const Clock& clock;
+    std::array<Shard, kCacheShards> shards;
+};
+
+JwtCodec::JwtCodec(std::string secret, const Clock& clock) {
+    if (secret.size() < kMinSecretBytes) {
+        throw std::invalid_argument("JWT secret must be at least 32 bytes (got " + std::to_string(secret.size()) + ")");
+    }
+    impl_ = std::make_unique<Impl>(std::move(secret), clock);
+}
+
+JwtCodec::~JwtCodec() = default;
+
+std::string JwtCodec::issue(std::string_view sub, std::chrono::seconds ttl) const {
+    jwt_t* raw = nullptr;
+    if (jwt_new(&raw) != 0) throw std::bad_alloc();
+    JwtPtr jwt(raw);
+    const auto now = epoch_seconds(impl_->clock.now());
+    const std::string subject(sub);
+    const auto* key = reinterpret_cast<const unsigned char*>(impl_->secret.data());
+    if (jwt_set_alg(jwt.get(), JWT_ALG_HS256, key, static_cast<int>(impl_->secret.size())) != 0 ||
+        jwt_add_grant(jwt.get(), "sub", subject.c_str()) != 0 || jwt_add_grant_int(jwt.get(), "iat", now) != 0 ||
+        jwt_add_grant_int(jwt.get(), "exp", now + ttl.count()) != 0) {
+        throw std::runtime_error("jwt: cannot build a token for " + subject);
+    }
+    char* encoded = jwt_encode_str(jwt.get());
+    if (encoded == nullptr) throw std::runtime_error("jwt: cannot encode a token for " + subject);
+    std::string token(encoded);
+    std::free(encoded);
+    return token;
+}
+
+std::variant<Claims, TokenError> JwtCodec::verify(std::string_view token) const {
+    if (token.size() > kMaxTokenBytes || !has_jws_shape(token)) return TokenError{"malformed token"};
+    const Timestamp now = impl_->clock.now();
+    if (auto claims = impl_->cached(token)) {
+        if (now >= claims->expires_at) return TokenError{"token expired"};
+        return *std::move(claims);
+    }
+
+    std::string text(token);
+    jwt_t* raw = nullptr;
+    const auto* key = reinterpret_cast<const unsigned char*>(impl_->secret.data());
+    if (jwt_decode(&raw, text.c_str(), key, static_cast<int>(impl_->secret.size())) != 0 || raw == nullptr) {
+        return classify_rejection(token);
+    }
+    JwtPtr jwt(raw);
+    // Same key, another HMAC (HS384/HS512): libjwt accepts it, we do not.
+    if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) return TokenError{"unsupported algorithm"};
+
+    const auto exp = numeric_date(jwt.get(), "exp");
+    if (!exp) return TokenError{"missing exp"};
+    const char* sub = jwt_get_grant(jwt.get(), "sub");
+    if (sub == nullptr || *sub == '\0') return TokenError{"missing sub"};
+
+    Claims claims{sub, Timestamp{std::chrono::seconds{*exp}}};
+    if (now >= claims.expires_at) return TokenError{"token expired"};
+    impl_->remember(std::move(text), claims);
+    return claims;
+}
+
+}  // namespace todoai::auth

@@ -1,0 +1,215 @@
+#include "runtime/store/sqlite_database.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <functional>
+#include <thread>
+
+#include "runtime/store/database_contract.hpp"
+#include "runtime/store/temp_dir.hpp"
+
+namespace todoai::store {
+namespace {
+
+using namespace std::chrono_literals;
+using Access = Database::Access;
+
+struct SqliteEnv {
+    test_support::TempDir dir;
+    std::unique_ptr<Database> open() { return open_sqlite({.file = dir.path() / "contract.db"}); }
+};
+
+}  // namespace
+
+namespace contract {
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, DatabaseContract, ::testing::Types<SqliteEnv>);
+}
+
+namespace {
+
+class SqliteDatabaseTest : public ::testing::Test {
+  protected:
+    std::unique_ptr<Database> open(std::size_t max_connections = 8, std::chrono::milliseconds busy = 5000ms) {
+        return open_sqlite(
+            {.file = dir_.path() / "data" / "test.db", .max_connections = max_connections, .busy_timeout = busy});
+    }
+
+    static StoreError::Kind kind_of(const std::function<void()>& f) {
+        try {
+            f();
+        } catch (const StoreError& e) {
+            return e.kind();
+        }
+        ADD_FAILURE() << "expected StoreError";
+        return StoreError::Kind::other;
+    }
+
+    test_support::TempDir dir_;
+};
+
+TEST_F(SqliteDatabaseTest, CreatesTheDirectoryAndSetsThePragmas) {
+    auto db = open_sqlite({.file = dir_.path() / "a" / "b" / "todo.db"});
+    EXPECT_TRUE(std::filesystem::exists(dir_.path() / "a" / "b" / "todo.db"));
+    EXPECT_EQ(db->dialect(), Dialect::sqlite);
+    auto tx = db->begin(Access::read);
+    EXPECT_EQ(tx->query("PRAGMA journal_mode")[0].text(0), "wal");
+    EXPECT_EQ(tx->query("PRAGMA foreign_keys")[0].int64(0), 1);
+    EXPECT_EQ(tx->query("PRAGMA synchronous")[0].int64(0), 1);  // NORMAL
+    EXPECT_EQ(tx->query("PRAGMA busy_timeout")[0].int64(0), 5000);
+}
+
+TEST_F(SqliteDatabaseTest, UnopenableFileFailsAtOpen) {
+    std::filesystem::create_directories(dir_.path() / "is-a-dir.db");
+    EXPECT_THROW(open_sqlite({.file = dir_.path() / "is-a-dir.db"}), StoreError);
+}
+
+TEST_F(SqliteDatabaseTest, SecondWriterPastBusyTimeoutIsUnavailable) {
+    auto first = open(8, 50ms);
+    auto second = open(8, 50ms);  // another handle on the file: as another process would be
+    auto holder = first->begin(Access::write);
+    EXPECT_EQ(kind_of([&] { second->begin(Access::write); }), StoreError::Kind::unavailable);
+    // Readers are not blocked by the writer (WAL).
+    EXPECT_EQ(second->begin(Access::read)->query("SELECT 1")[0].int64(0), 1);
+    holder.reset();
+    EXPECT_NO_THROW(second->begin(Access::write)->commit());
+}
+
+TEST_F(SqliteDatabaseTest, ExhaustedPoolIsUnavailableAfterBusyTimeout) {
+    auto db = open(1, 50ms);
+    auto holder = db->begin(Access::read);
+    EXPECT_EQ(kind_of([&] { db->begin(Access::read); }), StoreError::Kind::unavailable);
+    EXPECT_FALSE(db->ping());
+    holder.reset();
+    EXPECT_TRUE(db->ping());
+}
+
+TEST_F(SqliteDatabaseTest, BeginWaitsForAPooledConnection) {
+    auto db = open(1);
+    db->migrate(contract::kMigrations);
+    auto holder = db->begin(Access::write);
+    holder->execute("INSERT INTO items (id, name) VALUES ($1, $2)", {std::int64_t{1}, std::string("first")});
+
+    std::int64_t seen = -1;
+    std::thread waiter([&] {
+        // With one connection this can only run once `holder` gave it back, so it must see the commit.
+        auto tx = db->begin(Access::read);
+        seen = tx->query("SELECT COUNT(*) FROM items")[0].int64(0);
+    });
+    holder->commit();
+    holder.reset();
+    waiter.join();
+    EXPECT_EQ(seen, 1);
+}
+
+TEST_F(SqliteDatabaseTest, ParameterMistakesAreReported) {
+    auto db = open();
+    auto tx = db->begin(Access::read);
+    EXPECT_EQ(kind_of([&] { tx->query("SELECT $1", {std::int64_t{1}, std::int64_t{2}}); }), StoreError::Kind::other);
+    EXPECT_EQ(kind_of([&] { tx->query("SELECT ?", {std::int64_t{1}}); }), StoreError::Kind::other);
+    EXPECT_EQ(kind_of([&] { tx->query("SELECT :name", {std::int64_t{1}}); }), StoreError::Kind::other);
+    EXPECT_EQ(kind_of([&] { tx->query("SELECT 1; SELECT 2"); }), StoreError::Kind::other);
+    EXPECT_EQ(kind_of([&] { tx->query("   "); }), StoreError::Kind::other);
+    // A gap ($2 unused) still needs $2 supplied, as PostgreSQL would.
+    EXPECT_EQ(kind_of([&] {
+                  tx->query("SELECT $1, $3", {std::int64_t{1}, std::int64_t{3}});
+              }),
+              StoreError::Kind::other);
+    auto rows = tx->query("SELECT $1, $3", {std::int64_t{1}, nullptr, std::int64_t{3}});
+    EXPECT_EQ(rows[0].int64(1), 3);
+    // The connection is still usable after all of that.
+    EXPECT_EQ(tx->query("SELECT $2 - $1", {std::int64_t{1}, std::int64_t{43}})[0].int64(0), 42);
+}
+
+TEST_F(SqliteDatabaseTest, ErrorsNameTheStatementAndTheCause) {
+    auto db = open();
+    auto tx = db->begin(Access::write);
+    const std::string long_tail(200, 'z');
+    try {
+        tx->query("SELECT nope FROM nowhere WHERE " + long_tail);
+        FAIL() << "expected StoreError";
+    } catch (const StoreError& e) {
+        const std::string what = e.what();
+        EXPECT_EQ(e.kind(), StoreError::Kind::other);
+        EXPECT_NE(what.find("no such table: nowhere"), std::string::npos) << what;
+        EXPECT_NE(what.find("SELECT nope FROM nowhere"), std::string::npos) << what;
+        EXPECT_EQ(what.find(long_tail), std::string::npos) << "the statement is cut short";
+    }
+}
+
+TEST_F(SqliteDatabaseTest, TransactionSurvivesAFailedStatement) {
+    auto db = open();
+    db->migrate(contract::kMigrations);
+    auto tx = db->begin(Access::write);
+    tx->execute("INSERT INTO items (id, name) VALUES ($1, $2)", {std::int64_t{1}, std::string("a")});
+    EXPECT_THROW(tx->execute("INSERT INTO items (id, name) VALUES ($1, $2)", {std::int64_t{1}, std::string("b")}),
+                 StoreError);
+    tx->execute("INSERT INTO items (id, name) VALUES ($1, $2)", {std::int64_t{2}, std::string("b")});
+    tx->commit();
+    EXPECT_EQ(contract::count_items(*db), 2);
+}
+
+TEST_F(SqliteDatabaseTest, BlobsAndEmbeddedNulsComeBackAsText) {
+    auto db = open();
+    auto tx = db->begin(Access::read);
+    EXPECT_EQ(tx->query("SELECT x'00ff41'")[0].text(0), std::string("\0\xff"
+                                                                    "A",
+                                                                    3));
+    EXPECT_EQ(tx->query("SELECT x''")[0].text(0), "");
+    const std::string with_nul("a\0b", 3);
+    EXPECT_EQ(tx->query("SELECT $1", {with_nul})[0].text(0), with_nul);
+    EXPECT_DOUBLE_EQ(tx->query("SELECT $1 * 2", {1.5})[0].real(0), 3.0);
+}
+
+TEST_F(SqliteDatabaseTest, CachedStatementsFollowSchemaChanges) {
+    auto db = open();
+    db->migrate(contract::kMigrations);
+    const char* select_all = "SELECT * FROM items";
+    EXPECT_EQ(db->begin(Access::read)->query(select_all).size(), 0u);
+    const Migration add_column[] = {
+        {3, "color", "ALTER TABLE items ADD COLUMN color TEXT", "ALTER TABLE items ADD COLUMN color TEXT"}};
+    db->migrate(add_column);
+    {
+        auto tx = db->begin(Access::write);
+        tx->execute("INSERT INTO items (id, name, color) VALUES ($1, $2, $3)",
+                    {std::int64_t{1}, std::string("a"), std::string("red")});
+        tx->commit();
+    }
+    auto rows = db->begin(Access::read)->query(select_all);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].size(), 6u);
+    EXPECT_EQ(rows[0].text(5), "red");
+}
+
+TEST_F(SqliteDatabaseTest, ManyDistinctStatementsStayCorrect) {
+    auto db = open(1);
+    auto tx = db->begin(Access::read);
+    for (int round = 0; round < 2; ++round) {
+        for (int i = 0; i < 700; ++i) {  // more than the per-connection cache holds
+            EXPECT_EQ(tx->query("SELECT " + std::to_string(i) + " + $1", {std::int64_t{round}})[0].int64(0), i + round);
+        }
+    }
+}
+
+TEST_F(SqliteDatabaseTest, DuplicateMigrationVersionsAreRejected) {
+    auto db = open();
+    const Migration twice[] = {contract::kMigrations[0], contract::kMigrations[0]};
+    EXPECT_THROW(db->migrate(twice), StoreError);
+}
+
+TEST_F(SqliteDatabaseTest, DataSurvivesReopening) {
+    {
+        auto db = open();
+        db->migrate(contract::kMigrations);
+        auto tx = db->begin(Access::write);
+        tx->execute("INSERT INTO items (id, name) VALUES ($1, $2)", {std::int64_t{7}, std::string("kept")});
+        tx->commit();
+    }
+    auto db = open();
+    db->migrate(contract::kMigrations);
+    EXPECT_EQ(db->begin(Access::read)->query("SELECT name FROM items WHERE id = $1", {std::int64_t{7}})[0].text(0),
+              "kept");
+}
+
+}  // namespace
+}  // namespace todoai::store
