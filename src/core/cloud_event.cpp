@@ -3,7 +3,6 @@
 #include <array>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/json/string.hpp>
 
 #include "core/task_json.hpp"
 #include "core/time.hpp"
@@ -17,10 +16,10 @@ namespace {
 constexpr std::string_view kTypePrefix = "com.todoai.";
 constexpr std::string_view kTodoSource = "todo-service";
 
-json::string timestamp_json(Timestamp t) {
+void put_time(json::object& o, std::string_view key, Timestamp t) {
     std::array<char, kRfc3339Length> buf;
     format_rfc3339(t, buf);
-    return json::string(std::string_view(buf.data(), buf.size()));
+    o.emplace(key, json::string_view(buf.data(), buf.size()));
 }
 
 // Reads an optional string attribute; returns a reason when it is present but not a string (or empty when
@@ -60,7 +59,7 @@ json::object to_json(const CloudEvent& e) {
     o.emplace("source", json::string_view(e.source));
     o.emplace("type", json::string_view(e.type));
     if (!e.subject.empty()) o.emplace("subject", json::string_view(e.subject));
-    o.emplace("time", timestamp_json(e.time));
+    put_time(o, "time", e.time);
     if (!e.datacontenttype.empty()) o.emplace("datacontenttype", json::string_view(e.datacontenttype));
     if (e.traceparent) o.emplace("traceparent", json::string_view(*e.traceparent));
     if (!e.data.is_null()) o.emplace("data", e.data);
@@ -115,7 +114,7 @@ CloudEvent make_task_event(std::string_view type,
     data.emplace("task_id", json::string_view(snapshot.id));
     data.emplace("user_id", json::string_view(snapshot.user_id));
     data.emplace("correlation_id", json::string_view(correlation_id ? *correlation_id : event_id));
-    data.emplace("timestamp", timestamp_json(now));
+    put_time(data, "timestamp", now);
     data.emplace("schema_version", "1.0");
     data.emplace("payload", to_json(snapshot));
 

@@ -20,31 +20,35 @@ namespace {
 // ---------------------------------------------------------------------------------------------------------------
 // Output
 
-json::string timestamp_json(Timestamp t) {
+// Everything is built in the storage of the object it goes into, so a caller's monotonic_resource serves all of it.
+
+void put_time(json::object& o, std::string_view key, Timestamp t) {
     std::array<char, kRfc3339Length> buf;
     format_rfc3339(t, buf);
-    return json::string(std::string_view(buf.data(), buf.size()));
+    o.emplace(key, json::string_view(buf.data(), buf.size()));
 }
 
-json::value optional_timestamp_json(const std::optional<Timestamp>& t) {
-    if (!t) return nullptr;
-    return timestamp_json(*t);
+void put_optional_time(json::object& o, std::string_view key, const std::optional<Timestamp>& t) {
+    if (t)
+        put_time(o, key, *t);
+    else
+        o.emplace(key, nullptr);
 }
 
-json::array tags_json(const std::vector<std::string>& tags) {
-    json::array arr;
+json::array tags_json(const std::vector<std::string>& tags, const json::storage_ptr& sp) {
+    json::array arr(sp);
     arr.reserve(tags.size());
     for (const auto& tag : tags) arr.emplace_back(json::string_view(tag));
     return arr;
 }
 
-json::array reminders_json(const std::vector<Reminder>& reminders) {
-    json::array arr;
+json::array reminders_json(const std::vector<Reminder>& reminders, const json::storage_ptr& sp) {
+    json::array arr(sp);
     arr.reserve(reminders.size());
     for (const auto& r : reminders) {
-        json::object o;
+        json::object o(sp);
         if (r.at) {
-            o.emplace("at", timestamp_json(*r.at));
+            put_time(o, "at", *r.at);
         } else if (r.before_due) {
             if (r.before_due_text.empty())
                 o.emplace("before_due", format_iso8601_duration(*r.before_due));
@@ -63,9 +67,9 @@ void put_fields(json::object& o, const TaskFields& f, bool with_completed) {
     o.emplace("status", to_string(f.status));
     if (with_completed) o.emplace("completed", f.status == TaskStatus::complete);
     o.emplace("priority", to_string(f.priority));
-    o.emplace("tags", tags_json(f.tags));
-    o.emplace("due_date", optional_timestamp_json(f.due_date));
-    o.emplace("reminders", reminders_json(f.reminders));
+    o.emplace("tags", tags_json(f.tags, o.storage()));
+    put_optional_time(o, "due_date", f.due_date);
+    o.emplace("reminders", reminders_json(f.reminders, o.storage()));
     o.emplace("is_recurring", f.is_recurring);
     if (f.recurrence_schedule)
         o.emplace("recurrence_schedule", to_string(*f.recurrence_schedule));
@@ -457,8 +461,10 @@ bool read_bool(const json::object& o, std::string_view key) {
 
 }  // namespace
 
-json::object to_json(const Task& task) {
-    json::object o;
+json::object to_json(const Task& task) { return to_json(task, {}); }
+
+json::object to_json(const Task& task, json::storage_ptr sp) {
+    json::object o(std::move(sp));
     o.reserve(19);
     o.emplace("id", json::string_view(task.id));
     o.emplace("user_id", json::string_view(task.user_id));
@@ -467,9 +473,9 @@ json::object to_json(const Task& task) {
         o.emplace("series_id", json::string_view(*task.series_id));
     else
         o.emplace("series_id", nullptr);
-    o.emplace("created_at", timestamp_json(task.created_at));
-    o.emplace("updated_at", timestamp_json(task.updated_at));
-    o.emplace("completed_at", optional_timestamp_json(task.completed_at));
+    put_time(o, "created_at", task.created_at);
+    put_time(o, "updated_at", task.updated_at);
+    put_optional_time(o, "completed_at", task.completed_at);
     o.emplace("version", task.version);
     return o;
 }

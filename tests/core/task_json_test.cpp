@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <stdexcept>
@@ -368,6 +369,40 @@ TEST(TaskJsonTest, ToJsonHasEveryFieldInApiForm) {
     EXPECT_EQ(o.at("series_id"), "series-9");
     EXPECT_EQ(o.at("completed_at"), nullptr);
     EXPECT_EQ(o.at("version"), 7);
+}
+
+TEST(TaskJsonTest, ToJsonAllocatesFromTheGivenStorage) {
+    json::monotonic_resource mr;
+    const json::storage_ptr sp(&mr);
+    const json::object o = to_json(sample_task(), sp);
+    EXPECT_EQ(o, to_json(sample_task()));
+    EXPECT_EQ(o.storage().get(), &mr);
+    EXPECT_EQ(o.at("tags").storage().get(), &mr);
+    EXPECT_EQ(o.at("reminders").as_array()[0].storage().get(), &mr);
+}
+
+TEST(TaskJsonTest, AppendJsonMatchesSerializeOfToJson) {
+    std::vector<Task> tasks{sample_task(), Task{}};
+    Task odd = sample_task();
+    std::string all_controls;
+    for (char c = 1; c < 0x20; ++c) all_controls += c;
+    odd.fields.title = "q\"b\\s/\x7f\xc3\xa9" + all_controls + std::string(1, '\0') + "end";
+    odd.fields.tags = {"\"", "\\", "\n"};
+    odd.fields.rrule = "FREQ=DAILY";
+    odd.fields.recurrence_schedule.reset();
+    odd.fields.status = TaskStatus::complete;
+    odd.fields.reminders.push_back(Reminder{.before_due = seconds{61}});
+    odd.completed_at = at("2026-02-09T00:00:00Z");
+    odd.version = -3;
+    tasks.push_back(odd);
+    odd.version = INT64_MAX;
+    odd.series_id.reset();
+    tasks.push_back(odd);
+    for (const Task& t : tasks) {
+        std::string out = "prefix";
+        append_json(out, t);
+        EXPECT_EQ(out, "prefix" + json::serialize(to_json(t)));
+    }
 }
 
 TEST(TaskJsonTest, CompletedIsDerived) {
