@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Configures and builds todoai (Release) into ./build. Extra arguments go to CMake's configure step.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+cmake --build build -j "$jobs"
