@@ -359,7 +359,7 @@ Server::Impl::Session::ReadResult Server::Impl::Session::reject(beast::error_cod
         rejection_.detail = "malformed HTTP request: " + ec.message();
     }
     rejection_.title = status_title(rejection_.status);
-    req_.method = parser_->is_header_done() ? to_method(parser_->get().method()) : Method::other;
+    req_.method = to_method(parser_->get().method());  // unknown (other) when the request line was unreadable
     req_.target.clear();
     req_.path.clear();
     req_.route.clear();
@@ -496,7 +496,8 @@ net::awaitable<void> Server::Impl::Session::linger_close() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) co_return;
-    stream_.expires_after(std::min<std::chrono::milliseconds>(server_.options.read_timeout, std::chrono::seconds(2)));
+    stream_.expires_after(
+        std::min<std::chrono::milliseconds>(server_.options.read_timeout, std::chrono::milliseconds(500)));
     std::size_t drained = 0;
     while (drained < 1024 * 1024) {
         buffer_.clear();
