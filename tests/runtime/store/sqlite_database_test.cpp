@@ -205,10 +205,34 @@ TEST_F(SqliteDatabaseTest, DataSurvivesReopening) {
         tx->execute("INSERT INTO items (id, name) VALUES ($1, $2)", {std::int64_t{7}, std::string("kept")});
         tx->commit();
     }
+    // The last connection closed checkpointed the WAL into the file and removed it.
+    EXPECT_FALSE(std::filesystem::exists(dir_.path() / "data" / "test.db-wal"));
     auto db = open();
     db->migrate(contract::kMigrations);
     EXPECT_EQ(db->begin(Access::read)->query("SELECT name FROM items WHERE id = $1", {std::int64_t{7}})[0].text(0),
               "kept");
+}
+
+TEST_F(SqliteDatabaseTest, ManyCommitsWithBackgroundCheckpointsLoseNothing) {
+    constexpr int kCommits = 1500;  // ~2 pages each: the WAL crosses the checkpoint threshold more than once
+    {
+        auto db = open();
+        db->migrate(contract::kMigrations);
+        std::thread reader([&] {
+            for (int i = 0; i < 200; ++i) (void)contract::count_items(*db);
+        });
+        for (int i = 0; i < kCommits; ++i) {
+            auto tx = db->begin(Access::write);
+            tx->execute("INSERT INTO items (id, name, note) VALUES ($1, $2, $3)",
+                        {std::int64_t{i}, "n" + std::to_string(i), std::string(3000, 'x')});
+            tx->commit();
+        }
+        reader.join();
+        EXPECT_EQ(contract::count_items(*db), kCommits);
+    }
+    auto db = open();
+    EXPECT_EQ(contract::count_items(*db), kCommits);
+    EXPECT_EQ(db->begin(Access::read)->query("PRAGMA integrity_check")[0].text(0), "ok");
 }
 
 }  // namespace
