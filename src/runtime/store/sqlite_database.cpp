@@ -111,8 +111,10 @@ class Connection {
             if (mode != "wal") {
                 throw StoreError(Kind::other, "sqlite: cannot switch " + path + " to WAL mode (got '" + mode + "')");
             }
-            exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-" +
-                 std::to_string(kCacheSizeKiB));
+            exec(
+                "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA "
+                "journal_size_limit=67108864; PRAGMA cache_size=-" +
+                std::to_string(kCacheSizeKiB));
             sqlite3_wal_autocheckpoint(db_, 0);
             if (checkpointer != nullptr) report_to(checkpointer);
         } catch (...) {

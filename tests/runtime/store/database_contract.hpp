@@ -143,7 +143,9 @@ TYPED_TEST_P(DatabaseContract, TooFewParametersIsAnErrorNamingTheStatement) {
 TYPED_TEST_P(DatabaseContract, ExecuteCountsChangedRowsAndReturningGivesRows) {
     auto tx = this->db_->begin(Database::Access::write);
     for (std::int64_t id = 1; id <= 3; ++id) {
-        EXPECT_EQ(tx->execute("INSERT INTO items (id, name) VALUES ($1, $2)", {id, "n" + std::to_string(id)}), 1);
+        EXPECT_EQ(tx->execute("INSERT INTO items (id, name) VALUES ($1, $2)",
+                              {id, std::string("n").append(std::to_string(id))}),
+                  1);
     }
     EXPECT_EQ(tx->execute("UPDATE items SET qty = $1", {std::int64_t{9}}), 3);
     EXPECT_EQ(tx->execute("DELETE FROM items WHERE id = $1", {std::int64_t{1}}), 1);
@@ -269,7 +271,8 @@ TYPED_TEST_P(DatabaseContract, ConcurrentWritersAllCommit) {
                 try {
                     auto tx = this->db_->begin(Database::Access::write);
                     const std::int64_t id = t * 1000 + i;
-                    tx->execute("INSERT INTO items (id, name) VALUES ($1, $2)", {id, "item-" + std::to_string(id)});
+                    tx->execute("INSERT INTO items (id, name) VALUES ($1, $2)",
+                                {id, std::string("item-").append(std::to_string(id))});
                     tx->execute("INSERT INTO tags (item_id, tag) VALUES ($1, $2)", {id, std::string("t")});
                     tx->commit();
                 } catch (const std::exception& e) {

@@ -224,7 +224,7 @@ TEST_F(SqliteDatabaseTest, ManyCommitsWithBackgroundCheckpointsLoseNothing) {
         for (int i = 0; i < kCommits; ++i) {
             auto tx = db->begin(Access::write);
             tx->execute("INSERT INTO items (id, name, note) VALUES ($1, $2, $3)",
-                        {std::int64_t{i}, "n" + std::to_string(i), std::string(3000, 'x')});
+                        {std::int64_t{i}, std::string("n").append(std::to_string(i)), std::string(3000, 'x')});
             tx->commit();
         }
         reader.join();
