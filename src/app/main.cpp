@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
     CLI::App cli{"todoai: an event-driven task platform (todo, audit, websocket, notification, recurring)", "todoai"};
     cli.set_version_flag("--version", std::string("todoai ") + TODOAI_VERSION);
     cli.require_subcommand(0, 1);
+    cli.fallthrough();  // the shared options may also follow the subcommand: `todoai serve all --port 9000`
 
     Config config;
     add_options(cli, config);

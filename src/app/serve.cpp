@@ -48,6 +48,9 @@ std::string display_host(const std::string& host) {
 }  // namespace
 
 int serve(const Config& config, const std::string& service) {
+    // Before any thread exists (loggers, pools, io threads), so all of them inherit the blocked mask.
+    auto signals = shutdown_signals();
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     log::Level level;
     if (!log::parse_level(config.log_level, level))
         throw std::runtime_error("--log-level must be debug, info, warn or error, not '" + config.log_level + "'");
@@ -80,8 +83,6 @@ int serve(const Config& config, const std::string& service) {
     http::Server server(
         options, [&router](http::Request& req) { return router.dispatch(req); }, metrics);
 
-    auto signals = shutdown_signals();
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     const auto port = server.listen();
     std::cout << "todoai " << TODOAI_VERSION << " serving " << service << " on http://" << display_host(config.host)
               << ":" << port << " (data in " << data_dir.string() << ")" << std::endl;

@@ -37,7 +37,7 @@ std::string dump(const std::filesystem::path& db) {
 }
 
 class BadInput : public TodoaiTest {
-protected:
+  protected:
     std::vector<BadRequest> battery(const std::string& task_id) {
         std::vector<BadRequest> b;
         const auto bearer = Headers{{"Authorization", "Bearer " + token_}};
@@ -50,10 +50,21 @@ protected:
         };
 
         // Malformed JSON on every writing route: 400.
-        const std::vector<std::string> malformed = {
-            "{", "}", "[", "{\"title\":}", "{\"title\":\"x\",}", "{'title':'x'}", "nul", "{\"title\":\"x\"} trailing",
-            "\xff\xfe", "{\"title\":\"\xc3\x28\"}", "{\"title\":\"x\"", std::string(200, '['), "{\"a\":1e999999}",
-            "{\"title\":\"\\ud800\"}x", "\"unterminated"};
+        const std::vector<std::string> malformed = {"{",
+                                                    "}",
+                                                    "[",
+                                                    "{\"title\":}",
+                                                    "{\"title\":\"x\",}",
+                                                    "{'title':'x'}",
+                                                    "nul",
+                                                    "{\"title\":\"x\"} trailing",
+                                                    "\xff\xfe",
+                                                    "{\"title\":\"\xc3\x28\"}",
+                                                    "{\"title\":\"x\"",
+                                                    std::string(200, '['),
+                                                    "{\"title\":\"x\" \"y\"}",
+                                                    "{\"title\":\"\\ud800\"}x",
+                                                    "\"unterminated"};
         for (std::size_t i = 0; i < malformed.size(); ++i) {
             b.push_back({"malformed POST " + std::to_string(i), "POST", tasks, malformed[i], bearer, 400});
             b.push_back({"malformed PUT " + std::to_string(i), "PUT", task, malformed[i], bearer, 400});
@@ -78,7 +89,9 @@ protected:
         add("priority", true);
         add("tags", 3);
         add("tags", array{1});
-        add("tags", array(21, value("t")));
+        array too_many_tags;
+        for (int i = 0; i < 21; ++i) too_many_tags.push_back(value("tag" + std::to_string(i)));
+        add("tags", too_many_tags);
         add("tags", array{std::string(51, 't')});
         add("tags", array{""});
         add("due_date", "tomorrow");
@@ -119,12 +132,27 @@ protected:
         b.push_back({"not an object", "POST", tasks, "[1,2]", bearer, 422});
         b.push_back({"string body", "POST", tasks, "\"title\"", bearer, 422});
         b.push_back({"patch not an object", "PATCH", task, "[]", bearer, 422});
-        b.push_back({"sign-up bad email", "POST", "/api/auth/sign-up", R"({"email":"no-at","password":"longenough"})",
-                     {}, 422, "email"});
-        b.push_back({"sign-up short password", "POST", "/api/auth/sign-up", R"({"email":"a@b.co","password":"short"})",
-                     {}, 422, "password"});
-        b.push_back({"sign-up unknown field", "POST", "/api/auth/sign-up",
-                     R"({"email":"a@b.co","password":"longenough","admin":true})", {}, 422, "admin"});
+        b.push_back({"sign-up bad email",
+                     "POST",
+                     "/api/auth/sign-up",
+                     R"({"email":"no-at","password":"longenough"})",
+                     {},
+                     422,
+                     "email"});
+        b.push_back({"sign-up short password",
+                     "POST",
+                     "/api/auth/sign-up",
+                     R"({"email":"a@b.co","password":"short"})",
+                     {},
+                     422,
+                     "password"});
+        b.push_back({"sign-up unknown field",
+                     "POST",
+                     "/api/auth/sign-up",
+                     R"({"email":"a@b.co","password":"longenough","admin":true})",
+                     {},
+                     422,
+                     "admin"});
         for (std::string q : {"limit=0", "limit=abc", "limit=201", "limit=-1", "sort=x", "order=up", "status=x",
                               "priority=x", "due_from=x", "due_to=2030-13-01T00:00:00Z", "cursor=%00%01"})
             b.push_back({"list " + q, "GET", tasks + "?" + q, "", bearer, 422});
@@ -153,22 +181,32 @@ protected:
             b.push_back({"delete " + name, "DELETE", task, "", headers, 401});
             b.push_back({"me " + name, "GET", "/api/auth/me", "", headers, 401});
         }
-        b.push_back({"sign-in wrong password", "POST", "/api/auth/sign-in",
-                     R"({"email":"user@example.com","password":"wrong password"})", {}, 401});
-        b.push_back({"sign-in unknown user", "POST", "/api/auth/sign-in",
-                     R"({"email":"nobody@example.com","password":"whatever1"})", {}, 401});
+        b.push_back({"sign-in wrong password",
+                     "POST",
+                     "/api/auth/sign-in",
+                     R"({"email":"user@example.com","password":"wrong password"})",
+                     {},
+                     401});
+        b.push_back({"sign-in unknown user",
+                     "POST",
+                     "/api/auth/sign-in",
+                     R"({"email":"nobody@example.com","password":"whatever1"})",
+                     {},
+                     401});
 
         // Someone else's data: 403 on another user's path, 404 for a task that is not theirs.
         for (std::string other : {"someone-else", "00000000-0000-0000-0000-000000000000", "..", "%2e%2e"}) {
             b.push_back({"other user list " + other, "GET", "/api/" + other + "/tasks", "", bearer, 403});
-            b.push_back({"other user create " + other, "POST", "/api/" + other + "/tasks", R"({"title":"x"})", bearer,
-                         403});
-            b.push_back({"other user delete " + other, "DELETE", "/api/" + other + "/tasks/" + task_id, "", bearer, 403});
+            b.push_back(
+                {"other user create " + other, "POST", "/api/" + other + "/tasks", R"({"title":"x"})", bearer, 403});
+            b.push_back(
+                {"other user delete " + other, "DELETE", "/api/" + other + "/tasks/" + task_id, "", bearer, 403});
         }
-        for (std::string id : std::vector<std::string>{"nope", "00000000-0000-0000-0000-000000000000", std::string(300, 'x'), "%00", "%ff"}) {
+        for (std::string id : std::vector<std::string>{"nope", "00000000-0000-0000-0000-000000000000",
+                                                       std::string(300, 'x'), "%00", "%ff"}) {
             b.push_back({"unknown task GET " + id.substr(0, 10), "GET", tasks + "/" + id, "", bearer, 404});
-            b.push_back({"unknown task PUT " + id.substr(0, 10), "PUT", tasks + "/" + id, R"({"title":"x"})", bearer,
-                         404});
+            b.push_back(
+                {"unknown task PUT " + id.substr(0, 10), "PUT", tasks + "/" + id, R"({"title":"x"})", bearer, 404});
             b.push_back({"unknown task complete " + id.substr(0, 10), "PATCH", tasks + "/" + id + "/complete", "",
                          bearer, 404});
         }
@@ -177,8 +215,9 @@ protected:
         b.push_back({"garbage if-match", "DELETE", task, "", with({{"If-Match", "banana"}}), 412});
 
         // Routing: 404 and 405 with Allow.
-        for (std::string path : std::vector<std::string>{"/", "/api", "/api/", "/api/x", "/api/auth", "/api/" + user_ + "/tasks/a/b/c",
-                                 "/api/" + user_ + "/task", "/API/auth/me", "/health/", "/openapi.json/x"})
+        for (std::string path :
+             std::vector<std::string>{"/", "/api", "/api/", "/api/x", "/api/auth", "/api/" + user_ + "/tasks/a/b/c",
+                                      "/api/" + user_ + "/task", "/API/auth/me", "/health/", "/openapi.json/x"})
             b.push_back({"unknown route " + path, "GET", path, "", bearer, 404});
         b.push_back({"DELETE collection", "DELETE", tasks, "", bearer, 405});
         b.push_back({"PUT sign-in", "PUT", "/api/auth/sign-in", "{}", {}, 405});
@@ -188,10 +227,10 @@ protected:
 
         // Content type and size.
         b.push_back({"text/plain", "POST", tasks, R"({"title":"x"})", with({{"Content-Type", "text/plain"}}), 415});
-        b.push_back({"form", "PUT", task, "title=x", with({{"Content-Type", "application/x-www-form-urlencoded"}}),
-                     415});
-        b.push_back({"oversize", "POST", tasks, "{\"title\":\"" + std::string((1 << 20) + 10, 'a') + "\"}", bearer,
-                     413});
+        b.push_back(
+            {"form", "PUT", task, "title=x", with({{"Content-Type", "application/x-www-form-urlencoded"}}), 415});
+        b.push_back(
+            {"oversize", "POST", tasks, "{\"title\":\"" + std::string((1 << 20) + 10, 'a') + "\"}", bearer, 413});
         return b;
     }
 };
@@ -212,26 +251,38 @@ TEST_F(BadInput, EveryBadRequestGetsItsProblemAndNothingChanges) {
         EXPECT_EQ(res.status, r.status) << r.name << ": " << res.body.substr(0, 300);
         EXPECT_EQ(res.header("content-type"), "application/problem+json") << r.name;
         if (res.header("content-type") != "application/problem+json") continue;
-        auto problem = res.json().as_object();
+        boost::system::error_code ec;
+        auto parsed = boost::json::parse(res.body, ec);
+        if (ec || !parsed.is_object()) {
+            ADD_FAILURE() << r.name << ": the problem body is not a JSON object: " << res.body.substr(0, 200);
+            continue;
+        }
+        const auto& problem = parsed.as_object();
         EXPECT_EQ(problem.at("status").as_int64(), r.status) << r.name;
         EXPECT_TRUE(problem.at("title").is_string()) << r.name;
         EXPECT_TRUE(problem.at("detail").is_string()) << r.name;
         if (r.status == 405) EXPECT_FALSE(res.header("allow").empty()) << r.name;
         if (!r.field.empty()) {
             bool named = false;
-            for (auto& e : problem.at("errors").as_array()) named = named || str(e.at("field")) == r.field;
+            for (auto& e : problem.at("errors").as_array()) {
+                auto field = str(e.at("field"));  // "tags[3]" and "reminders[0].at" name "tags" and "reminders"
+                named =
+                    named || field == r.field || field.starts_with(r.field + "[") || field.starts_with(r.field + ".");
+            }
             EXPECT_TRUE(named) << r.name << " should name field " << r.field << ": " << res.body.substr(0, 300);
         }
     }
 
     // Malformed HTTP on raw connections: 400, and the server keeps going.
-    for (std::string raw : {"GARBAGE\r\n\r\n", "GET / HTTP/9.9\r\n\r\n", "GET /health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
-                            "POST /api/auth/sign-in HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
-                            "POST /api/auth/sign-in HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n"}) {
+    for (std::string raw :
+         {"GARBAGE\r\n\r\n", "GET / HTTP/9.9\r\n\r\n", "GET /health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+          "POST /api/auth/sign-in HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+          "POST /api/auth/sign-in HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n"}) {
         auto reply = client_->raw(raw);
         EXPECT_NE(reply.find(" 400 "), std::string::npos) << raw << " -> " << reply.substr(0, 200);
     }
-    auto huge_header = client_->raw("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'h') + "\r\n\r\n");
+    auto huge_header =
+        client_->raw("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'h') + "\r\n\r\n");
     EXPECT_NE(huge_header.find(" 431 "), std::string::npos) << huge_header.substr(0, 200);
 
     EXPECT_EQ(dump(db), before) << "a rejected request changed stored data";

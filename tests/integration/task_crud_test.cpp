@@ -19,7 +19,8 @@ TEST_F(TaskCrud, SignInAndMeReturnTheUser) {
     EXPECT_EQ(str(me.json().at("id")), user_);
     EXPECT_EQ(str(me.json().at("email")), "user@example.com");
 
-    auto wrong = client_->request("POST", "/api/auth/sign-in", R"({"email":"user@example.com","password":"nope nope"})");
+    auto wrong =
+        client_->request("POST", "/api/auth/sign-in", R"({"email":"user@example.com","password":"nope nope"})");
     EXPECT_EQ(wrong.status, 401);
     EXPECT_EQ(wrong.header("content-type"), "application/problem+json");
     auto dup = client_->request("POST", "/api/auth/sign-up",
@@ -63,7 +64,8 @@ TEST_F(TaskCrud, CreateGetUpdatePatchCompleteDelete) {
     EXPECT_EQ(stale.header("content-type"), "application/problem+json");
 
     // Merge patch: only what is sent changes; null removes.
-    auto patch = call("PATCH", task_path(id), object{{"priority", "low"}, {"due_date", nullptr}, {"reminders", nullptr}});
+    auto patch =
+        call("PATCH", task_path(id), object{{"priority", "low"}, {"due_date", nullptr}, {"reminders", nullptr}});
     ASSERT_EQ(patch.status, 200) << patch.body;
     EXPECT_EQ(str(patch.json().at("priority")), "low");
     EXPECT_TRUE(patch.json().at("due_date").is_null());

@@ -12,7 +12,7 @@
 namespace todoai::testing {
 
 class TodoaiTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         process_ = std::make_unique<TodoaiProcess>(dir_.path() / "data");
         process_->start();

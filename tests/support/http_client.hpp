@@ -22,7 +22,7 @@ struct HttpResponse {
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 class HttpClient {
-public:
+  public:
     explicit HttpClient(std::uint16_t port);
     ~HttpClient();
 
@@ -43,7 +43,7 @@ public:
     /// Writes raw bytes on a new connection and returns everything read until the server closes it (or 5 s pass).
     std::string raw(const std::string& bytes);
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -115,7 +115,8 @@ void TodoaiProcess::kill9() {
     pid_ = -1;
 }
 
-std::pair<int, std::string> TodoaiProcess::run(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+std::pair<int, std::string> TodoaiProcess::run(const std::vector<std::string>& args,
+                                               const std::vector<std::string>& env) {
     int out[2];
     if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
     std::vector<std::string> argv{binary()};

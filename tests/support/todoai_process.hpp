@@ -13,7 +13,7 @@ namespace todoai::testing {
 inline constexpr const char* kTestJwtSecret = "integration-test-secret-0123456789abcdef";
 
 class TodoaiProcess {
-public:
+  public:
     /// `args` follow the binary (default: serve all); --host, --port 0, --data-dir and --jwt-secret are added.
     explicit TodoaiProcess(std::filesystem::path data_dir, std::vector<std::string> args = {"serve", "all"});
     ~TodoaiProcess();
@@ -41,7 +41,7 @@ public:
     static std::pair<int, std::string> run(const std::vector<std::string>& args,
                                            const std::vector<std::string>& env = {});
 
-private:
+  private:
     int wait_exit(std::chrono::milliseconds timeout);
 
     std::filesystem::path data_dir_;

@@ -4,6 +4,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "core/utf8.hpp"
+
 namespace todoai::http {
 
 std::string_view status_title(int status) {
@@ -103,12 +105,12 @@ Response to_response(const Problem& problem) {
     body["type"] = problem.type.empty() ? std::string_view("about:blank") : std::string_view(problem.type);
     body["title"] = problem.title.empty() ? status_title(problem.status) : std::string_view(problem.title);
     body["status"] = problem.status;
-    body["detail"] = problem.detail;
+    body["detail"] = to_valid_utf8(problem.detail);  // details may quote a client's bytes
     if (!problem.errors.empty()) {
         boost::json::array errors;
         errors.reserve(problem.errors.size());
         for (const auto& e : problem.errors)
-            errors.push_back(boost::json::object{{"field", e.field}, {"message", e.message}});
+            errors.push_back(boost::json::object{{"field", to_valid_utf8(e.field)}, {"message", e.message}});
         body["errors"] = std::move(errors);
     }
     Response res;

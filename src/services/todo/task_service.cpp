@@ -23,6 +23,13 @@ TaskFields fields_or_422(const boost::json::value& body) {
 
 Task load(const StoredTask& stored) { return task_from_json(boost::json::parse(stored.doc).as_object()); }
 
+std::string task_doc(const Task& task) {
+    std::string doc;
+    doc.reserve(512);
+    append_json(doc, task);
+    return doc;
+}
+
 [[noreturn]] void not_found(std::string_view id) {
     throw http::HttpError(404, "no task '" + std::string(id) + "' for this user");
 }
@@ -82,7 +89,7 @@ TaskResult TaskService::create(const std::string& user_id,
     task.created_at = task.updated_at = now;
     if (task.completed()) task.completed_at = now;
     if (task.fields.is_recurring) task.series_id = task.id;
-    const auto doc = boost::json::serialize(to_json(task));
+    const auto doc = task_doc(task);
 
     auto tx = db_.begin(store::Database::Access::write);
     if (idempotency_key) {
@@ -134,17 +141,10 @@ TaskResult TaskService::write(const std::string& user_id,
     if (mode == WriteMode::replace) {
         after.fields = fields_or_422(body);
     } else {
-        if (!body.is_object())
-            throw http::HttpError(422, "a merge patch must be a JSON object", {{"", "expected an object"}});
-        boost::json::value patch = body;
-        auto& obj = patch.as_object();
-        // `completed` is another way to write `status`; translate it before merging over the stored status.
-        if (auto* completed = obj.if_contains("completed");
-            completed && completed->is_bool() && !obj.contains("status")) {
-            obj["status"] = completed->get_bool() ? "complete" : "pending";
-            obj.erase("completed");
-        }
-        after.fields = fields_or_422(apply_merge_patch(writable_json(before.fields), patch));
+        auto patched = apply_task_patch(before.fields, body);
+        if (auto* errors = std::get_if<FieldErrors>(&patched))
+            throw http::HttpError(422, "the patch has invalid fields", std::move(*errors));
+        after.fields = std::move(std::get<TaskFields>(patched));
     }
     if (after.fields == before.fields) return TaskResult{stored->doc, stored->version, before.id};
     return commit_change(*tx, before, std::move(after));
@@ -166,7 +166,7 @@ TaskResult TaskService::toggle_complete(const std::string& user_id,
 TaskResult TaskService::commit_change(store::Transaction& tx, const Task& before, Task after) {
     const auto now = clock_.now();
     apply_server_fields(before, after, now);
-    auto doc = boost::json::serialize(to_json(after));
+    auto doc = task_doc(after);
     if (!TaskRepository::update(tx, after, doc, before.version))
         throw http::HttpError(412, "task '" + after.id + "' changed while this request ran; fetch it again and retry");
     Outbox::append(tx, make_task_event(event_type_for(before, after), after, new_uuid_v7(now), now), kTaskEventsTopic,
