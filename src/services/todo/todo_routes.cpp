@@ -2,9 +2,10 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "runtime/auth/request_auth.hpp"
 #include "runtime/http/assets.hpp"
+#include "runtime/http/json_body.hpp"
 #include "runtime/http/problem.hpp"
-#include "services/todo/request_guard.hpp"
 
 namespace todoai::todo {
 namespace {
@@ -44,56 +45,58 @@ std::string list_body(const TaskPage& page) {
 // The hackathon's front end sends PATCH .../complete with `Content-Type: application/json` and no body; any body is
 // ignored, but a non-empty one must still be JSON so garbage is not silently accepted.
 void check_optional_json_body(const Request& req) {
-    if (!req.body.empty()) parse_json_body(req);
+    if (!req.body.empty()) http::parse_json_body(req);
 }
 
 }  // namespace
 
-void register_routes(http::Router& router, AuthService& auth, TaskService& tasks, const auth::JwtCodec& jwt) {
+void register_routes(http::Router& router, AuthService& accounts, TaskService& tasks, const auth::JwtCodec& jwt) {
     router.add(Method::post, "/api/auth/sign-up",
-               [&auth](Request& req) { return Response::json(201, auth.sign_up(parse_json_body(req))); });
+               [&accounts](Request& req) { return Response::json(201, accounts.sign_up(http::parse_json_body(req))); });
     router.add(Method::post, "/api/auth/sign-in",
-               [&auth](Request& req) { return Response::json(200, auth.sign_in(parse_json_body(req))); });
-    router.add(Method::get, "/api/auth/me",
-               [&auth, &jwt](Request& req) { return Response::json(200, auth.me(authenticate(req, jwt))); });
+               [&accounts](Request& req) { return Response::json(200, accounts.sign_in(http::parse_json_body(req))); });
+    router.add(Method::get, "/api/auth/me", [&accounts, &jwt](Request& req) {
+        return Response::json(200, accounts.me(auth::authenticate(req, jwt)));
+    });
 
     router.add(Method::get, "/api/{user_id}/tasks", [&tasks, &jwt](Request& req) {
-        auto user = authorize_path_user(req, jwt);
+        auto user = auth::authorize_path_user(req, jwt);
         auto query = parse_task_query(req);
         if (auto* errors = std::get_if<FieldErrors>(&query))
             throw http::HttpError(422, "invalid list parameters", std::move(*errors));
         return Response{.body = list_body(tasks.list(user, std::get<TaskQuery>(query)))};
     });
     router.add(Method::post, "/api/{user_id}/tasks", [&tasks, &jwt](Request& req) {
-        auto user = authorize_path_user(req, jwt);
+        auto user = auth::authorize_path_user(req, jwt);
         auto key = req.header("idempotency-key");
         if (key && (key->empty() || key->size() > 255))
             throw http::HttpError(422, "Idempotency-Key must be 1 to 255 characters", {{"Idempotency-Key", "length"}});
-        auto result = tasks.create(user, parse_json_body(req), req.body, key);
+        auto result = tasks.create(user, http::parse_json_body(req), req.body, key);
         auto location = "/api/" + user + "/tasks/" + result.id;
         return task_response(201, std::move(result)).with_header("Location", std::move(location));
     });
     router.add(Method::get, "/api/{user_id}/tasks/{id}", [&tasks, &jwt](Request& req) {
-        auto user = authorize_path_user(req, jwt);
+        auto user = auth::authorize_path_user(req, jwt);
         auto stored = tasks.get(user, req.param("id"));
         if (!stored) throw http::HttpError(404, "no task '" + std::string(req.param("id")) + "' for this user");
         return task_response(200, TaskResult{std::move(stored->doc), stored->version, {}});
     });
     auto write = [&tasks, &jwt](TaskService::WriteMode mode) {
         return [&tasks, &jwt, mode](Request& req) {
-            auto user = authorize_path_user(req, jwt);
-            return task_response(200, tasks.write(user, req.param("id"), parse_json_body(req), mode, if_match(req)));
+            auto user = auth::authorize_path_user(req, jwt);
+            return task_response(200,
+                                 tasks.write(user, req.param("id"), http::parse_json_body(req), mode, if_match(req)));
         };
     };
     router.add(Method::put, "/api/{user_id}/tasks/{id}", write(TaskService::WriteMode::replace));
     router.add(Method::patch, "/api/{user_id}/tasks/{id}", write(TaskService::WriteMode::merge));
     router.add(Method::del, "/api/{user_id}/tasks/{id}", [&tasks, &jwt](Request& req) {
-        auto user = authorize_path_user(req, jwt);
+        auto user = auth::authorize_path_user(req, jwt);
         tasks.remove(user, req.param("id"), if_match(req));
         return Response::empty(204);
     });
     router.add(Method::patch, "/api/{user_id}/tasks/{id}/complete", [&tasks, &jwt](Request& req) {
-        auto user = authorize_path_user(req, jwt);
+        auto user = auth::authorize_path_user(req, jwt);
         check_optional_json_body(req);
         return task_response(200, tasks.toggle_complete(user, req.param("id"), if_match(req)));
     });

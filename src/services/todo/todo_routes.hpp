@@ -8,6 +8,6 @@
 namespace todoai::todo {
 
 /// Adds every todo route of DESIGN.md's table (auth, tasks, /openapi.json) to `router`. The services must outlive it.
-void register_routes(http::Router& router, AuthService& auth, TaskService& tasks, const auth::JwtCodec& jwt);
+void register_routes(http::Router& router, AuthService& accounts, TaskService& tasks, const auth::JwtCodec& jwt);
 
 }  // namespace todoai::todo
