@@ -1,0 +1,79 @@
+#include "services/audit/audit_service.hpp"
+
+#include "core/time.hpp"
+#include "runtime/auth/request_auth.hpp"
+#include "runtime/http/problem.hpp"
+#include "runtime/pubsub/processed_events.hpp"
+#include "services/audit/audit_event.hpp"
+#include "services/audit/audit_repository.hpp"
+
+namespace todoai::audit {
+
+AuditService::AuditService(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+std::span<const store::Migration> AuditService::migrations() { return audit_migrations(); }
+
+void AuditService::subscribe(pubsub::Bus& bus) {
+    for (auto topic : {kTaskEventsTopic, kRemindersTopic})
+        bus.subscribe(topic, kServiceName, [this](const pubsub::Message& m) { return handle(m); });
+}
+
+pubsub::HandlerResult AuditService::handle(const pubsub::Message& message) {
+    auto parsed = parse_audit_event(message.payload);
+    if (auto* why = std::get_if<std::string>(&parsed)) return pubsub::HandlerResult::drop(std::move(*why));
+    const auto& record = std::get<AuditRecord>(parsed);
+    try {
+        const auto now = format_rfc3339(clock_.now());
+        auto tx = db_.begin(store::Database::Access::write);
+        // Already processed: the transaction rolls back on destruction and nothing changes.
+        if (!pubsub::claim_event(*tx, record.event_id, kServiceName, now)) return pubsub::HandlerResult::ok();
+        insert_record(*tx, record, now);
+        tx->commit();
+        return pubsub::HandlerResult::ok();
+    } catch (const store::StoreError& e) {
+        return pubsub::HandlerResult::retry("audit store: " + std::string(e.what()));
+    }
+}
+
+std::string AuditService::list_json(std::string_view user_id, const AuditQuery& query) {
+    AuditPage page;
+    try {
+        auto tx = db_.begin(store::Database::Access::read);
+        page = list_records(*tx, user_id, query);
+    } catch (const store::StoreError& e) {
+        if (e.kind() == store::StoreError::Kind::unavailable)
+            throw http::HttpError(503, "the audit store is unavailable; try again");
+        throw;
+    }
+    std::size_t size = 48;
+    for (const auto& item : page.items) size += item.size() + 1;
+    std::string body;
+    body.reserve(size);
+    body += "{\"items\":[";
+    for (std::size_t i = 0; i < page.items.size(); ++i) {
+        if (i) body += ',';
+        body += page.items[i];
+    }
+    body += "],\"next_cursor\":";
+    if (page.next_before_seq) {
+        body += '"';
+        body += encode_cursor(*page.next_before_seq);  // base64url: nothing to escape
+        body += '"';
+    } else {
+        body += "null";
+    }
+    body += '}';
+    return body;
+}
+
+void AuditService::register_routes(http::Router& router, const auth::JwtCodec& jwt) {
+    router.add(http::Method::get, "/api/{user_id}/audit", [this, &jwt](http::Request& req) {
+        auto user = auth::authorize_path_user(req, jwt);
+        auto query = parse_audit_query(req);
+        if (auto* errors = std::get_if<FieldErrors>(&query))
+            throw http::HttpError(422, "invalid audit query parameters", std::move(*errors));
+        return http::Response{.body = list_json(user, std::get<AuditQuery>(query))};
+    });
+}
+
+}  // namespace todoai::audit

@@ -1,0 +1,54 @@
+#pragma once
+// The audit service: stores every task and reminder event exactly once and serves the user's trail.
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/clock.hpp"
+#include "runtime/auth/jwt.hpp"
+#include "runtime/http/router.hpp"
+#include "runtime/pubsub/bus.hpp"
+#include "runtime/store/database.hpp"
+#include "services/audit/audit_query.hpp"
+
+namespace todoai::audit {
+
+inline constexpr std::string_view kServiceName = "audit-service";  // consumer group and processed-marker suffix
+inline constexpr std::string_view kTaskEventsTopic = "task-events";
+inline constexpr std::string_view kRemindersTopic = "reminders";
+
+class AuditService {
+  public:
+    /// `db` is the audit service's own store, migrated with migrations().
+    AuditService(store::Database& db, const Clock& clock);
+
+    static std::span<const store::Migration> migrations();
+
+    /// Subscribes handle() to "task-events" and "reminders" as group "audit-service". Call before bus.start().
+    void subscribe(pubsub::Bus& bus);
+
+    /// GET /api/{user_id}/audit — the user's audit trail, newest first.
+    ///   query: task_id; event_type ("com.todoai.task.created" or "task-created"; the six task/reminder types);
+    ///          from, to (RFC 3339, inclusive, on the item's timestamp); limit (1..200, default 50);
+    ///          cursor (opaque, from next_cursor).
+    ///   200: {"items": [AuditItem], "next_cursor": string|null}
+    ///        AuditItem: {event_id, event_type (the CloudEvent type, e.g. "com.todoai.task.created"), task_id,
+    ///                    user_id, correlation_id, timestamp (RFC 3339 UTC, ms), source, payload (object)}
+    ///   401 missing/invalid token; 403 another user's path; 422 a bad parameter (named in `errors`);
+    ///   503 store unavailable. All errors application/problem+json.
+    void register_routes(http::Router& router, const auth::JwtCodec& jwt);
+
+    /// The bus handler: SUCCESS once the item is stored (or was already), DROP with the reason for an event that
+    /// cannot be audited, RETRY when the store fails. The marker processed-{event_id}-audit-service and the item
+    /// are written in one transaction.
+    pubsub::HandlerResult handle(const pubsub::Message& message);
+
+    /// The 200 body of the list route.
+    std::string list_json(std::string_view user_id, const AuditQuery& query);
+
+  private:
+    store::Database& db_;
+    const Clock& clock_;
+};
+
+}  // namespace todoai::audit
