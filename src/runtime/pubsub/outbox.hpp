@@ -30,7 +30,7 @@ CREATE INDEX outbox_unpublished ON outbox (seq) WHERE published_at IS NULL;
 )sql";
 
 class Outbox {
-public:
+  public:
     /// Appends `event` for `topic` inside the caller's transaction.
     static void append(store::Transaction& tx,
                        const CloudEvent& event,
@@ -40,14 +40,14 @@ public:
 
 struct RelayOptions {
     std::size_t batch_size = 256;
-    std::chrono::milliseconds idle_poll{1000};      // a safety net: notify() wakes the relay at once
-    std::chrono::milliseconds error_backoff{500};    // after a PublishError
-    std::chrono::hours retention{24};               // published rows older than this are deleted
+    std::chrono::milliseconds idle_poll{1000};     // a safety net: notify() wakes the relay at once
+    std::chrono::milliseconds error_backoff{500};  // after a PublishError
+    std::chrono::hours retention{24};              // published rows older than this are deleted
 };
 
 /// Publishes one database's outbox. One relay per service store; it runs on its own thread.
 class OutboxRelay {
-public:
+  public:
     OutboxRelay(store::Database& db, Bus& bus, const Clock& clock, RelayOptions options = {});
     ~OutboxRelay();
 
@@ -58,9 +58,14 @@ public:
     void notify();
     /// Publishes everything committed so far on the calling thread; returns how many rows were sent (tests, CLI).
     std::size_t drain_once();
+    /// Deletes published rows older than options.retention (the relay thread does it every minute); returns how
+    /// many. Unpublished rows are never deleted.
+    std::size_t delete_expired();
 
-private:
+  private:
     void run();
+    /// Publishes up to batch_size committed rows in seq order and marks them; returns how many.
+    std::size_t publish_batch();
 
     store::Database& db_;
     Bus& bus_;
@@ -69,6 +74,7 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_;
     bool pending_ = false;
+    std::chrono::steady_clock::time_point drain_deadline_{};  // set by stop(), under mutex_
     std::atomic<bool> stopping_{false};
     std::thread thread_;
     std::mutex publish_mutex_;  // drain_once() and the thread never publish at the same time (order)

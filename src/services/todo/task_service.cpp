@@ -9,7 +9,7 @@
 #include "core/time.hpp"
 #include "core/uuid.hpp"
 #include "runtime/http/problem.hpp"
-#include "services/todo/outbox.hpp"
+#include "runtime/pubsub/outbox.hpp"
 
 namespace todoai::todo {
 namespace {
@@ -104,8 +104,8 @@ TaskResult TaskService::create(const std::string& user_id,
         }
     }
     TaskRepository::insert(*tx, task, doc);
-    Outbox::append(*tx, make_task_event(event_type::kTaskCreated, task, new_uuid_v7(now), now), kTaskEventsTopic,
-                   user_id);
+    pubsub::Outbox::append(*tx, make_task_event(event_type::kTaskCreated, task, new_uuid_v7(now), now),
+                           kTaskEventsTopic, user_id);
     if (idempotency_key) {
         try {
             tx->execute(
@@ -119,6 +119,7 @@ TaskResult TaskService::create(const std::string& user_id,
         }
     }
     tx->commit();
+    committed();
     return TaskResult{doc, task.version, task.id};
 }
 
@@ -169,9 +170,10 @@ TaskResult TaskService::commit_change(store::Transaction& tx, const Task& before
     auto doc = task_doc(after);
     if (!TaskRepository::update(tx, after, doc, before.version))
         throw http::HttpError(412, "task '" + after.id + "' changed while this request ran; fetch it again and retry");
-    Outbox::append(tx, make_task_event(event_type_for(before, after), after, new_uuid_v7(now), now), kTaskEventsTopic,
-                   after.user_id);
+    pubsub::Outbox::append(tx, make_task_event(event_type_for(before, after), after, new_uuid_v7(now), now),
+                           kTaskEventsTopic, after.user_id);
     tx.commit();
+    committed();
     return TaskResult{std::move(doc), after.version, after.id};
 }
 
@@ -185,9 +187,10 @@ void TaskService::remove(const std::string& user_id,
     check_condition(condition, *stored, id);
     const Task before = load(*stored);
     TaskRepository::remove(*tx, user_id, id);
-    Outbox::append(*tx, make_task_event(event_type::kTaskDeleted, before, new_uuid_v7(now), now), kTaskEventsTopic,
-                   user_id);
+    pubsub::Outbox::append(*tx, make_task_event(event_type::kTaskDeleted, before, new_uuid_v7(now), now),
+                           kTaskEventsTopic, user_id);
     tx->commit();
+    committed();
 }
 
 TaskPage TaskService::list(const std::string& user_id, const TaskQuery& query) {

@@ -1,8 +1,10 @@
 #pragma once
 // The todo service's task logic: each change and its outbox event in one transaction.
 #include <boost/json/value.hpp>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/clock.hpp"
 #include "core/task.hpp"
@@ -11,6 +13,9 @@
 #include "services/todo/task_repository.hpp"
 
 namespace todoai::todo {
+
+/// Where the todo service publishes every task lifecycle event (DESIGN.md "Events"); the partition key is the user id.
+inline constexpr std::string_view kTaskEventsTopic = "task-events";
 
 /// The outcome of a write: the task's API JSON and version, or nothing when the write removed it.
 struct TaskResult {
@@ -31,7 +36,9 @@ VersionCondition parse_if_match(std::string_view header);
 
 class TaskService {
   public:
-    TaskService(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+    /// `on_commit` runs after every commit that appended to the outbox (the app wires the relay's notify()).
+    TaskService(store::Database& db, const Clock& clock, std::function<void()> on_commit = {})
+        : db_(db), clock_(clock), on_commit_(std::move(on_commit)) {}
 
     /// POST: creates the task. With an idempotency key, a repeat of the same body returns the first result and
     /// writes nothing; another body under the same key -> 422.
@@ -61,9 +68,13 @@ class TaskService {
 
   private:
     TaskResult commit_change(store::Transaction& tx, const Task& before, Task after);
+    void committed() const {
+        if (on_commit_) on_commit_();
+    }
 
     store::Database& db_;
     const Clock& clock_;
+    std::function<void()> on_commit_;
 };
 
 }  // namespace todoai::todo

@@ -1,0 +1,204 @@
+#include "runtime/pubsub/memory_bus.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <thread>
+#include <vector>
+
+#include "runtime/log/log.hpp"
+
+namespace todoai::pubsub {
+namespace {
+
+constexpr std::chrono::milliseconds kReplayEvery{200};
+constexpr std::size_t kReplayBatch = 256;
+
+struct Subscription {
+    std::string topic;
+    std::string group;
+    Handler handler;
+};
+
+// The bus stopped while a delivery waited for its backoff: the message is not done for this group.
+struct Interrupted {};
+
+class MemoryBus final : public Bus {
+  public:
+    MemoryBus(DeadLetterStore& dead_letters, const Clock& clock, RetryPolicy retry)
+        : dead_letters_(dead_letters), clock_(clock), retry_(retry) {
+        retry_.max_attempts = std::max(retry_.max_attempts, 1);
+    }
+    ~MemoryBus() override { stop(); }
+
+    void subscribe(std::string_view topic, std::string_view group, Handler handler) override {
+        std::unique_lock lock(subscriptions_mutex_);
+        subscriptions_.push_back({std::string(topic), std::string(group), std::move(handler)});
+    }
+
+    void publish(std::span<const Message> batch) override {
+        {
+            std::lock_guard lock(mutex_);
+            if (!running_) throw PublishError("the in-process bus is not running");
+            ++active_;
+        }
+        struct Leave {
+            MemoryBus& bus;
+            ~Leave() { bus.leave(); }
+        } leave{*this};
+
+        std::shared_lock subscriptions(subscriptions_mutex_);
+        for (const auto& message : batch) {
+            for (const auto& sub : subscriptions_) {
+                if (sub.topic != message.topic) continue;
+                auto [delivered, failed, reason] = deliver_or_interrupt(sub, message);
+                if (delivered) continue;
+                if (!failed) throw PublishError("the in-process bus stopped while delivering '" + message.id + "'");
+                record_dead_letter(*failed, sub.group, reason);
+            }
+        }
+    }
+
+    void start() override {
+        std::lock_guard lock(mutex_);
+        if (running_) return;
+        running_ = true;
+        replayer_ = std::thread([this] { replay_loop(); });
+    }
+
+    void stop() override {
+        {
+            std::unique_lock lock(mutex_);
+            running_ = false;
+            changed_.notify_all();
+            changed_.wait(lock, [this] { return active_ == 0; });
+        }
+        if (replayer_.joinable()) replayer_.join();
+    }
+
+    bool ready() override {
+        std::lock_guard lock(mutex_);
+        return running_;
+    }
+
+  private:
+    struct Delivery {
+        bool delivered = false;
+        std::optional<Message> failed;  // the group gave up (DROP or exhausted RETRY); attempt counts the tries
+        std::string reason;
+    };
+
+    Delivery deliver_or_interrupt(const Subscription& sub, const Message& message) {
+        try {
+            return deliver(sub, message);
+        } catch (const Interrupted&) {
+            return {};
+        }
+    }
+
+    // One group, one message: RETRY (or an exception) is retried with doubling backoff up to max_attempts.
+    Delivery deliver(const Subscription& sub, const Message& original) {
+        Message message = original;
+        message.attempt = 1;
+        auto backoff = retry_.initial_backoff;
+        for (;;) {
+            HandlerResult result;
+            try {
+                result = sub.handler(message);
+            } catch (const std::exception& e) {
+                result = HandlerResult::retry(e.what());
+            } catch (...) {
+                result = HandlerResult::retry("unknown exception");
+            }
+            if (result.outcome == Outcome::success) return {.delivered = true};
+            if (result.outcome == Outcome::drop) return {.failed = message, .reason = std::move(result.reason)};
+            if (message.attempt >= retry_.max_attempts) return {.failed = message, .reason = std::move(result.reason)};
+            log::debug("bus: group '" + sub.group + "' asked to retry event '" + message.id + "' on '" + message.topic +
+                       "' (attempt " + std::to_string(message.attempt) + "): " + result.reason);
+            wait_or_interrupt(backoff);
+            backoff = std::min(backoff * 2, retry_.max_backoff);
+            ++message.attempt;
+        }
+    }
+
+    void wait_or_interrupt(std::chrono::milliseconds delay) {
+        std::unique_lock lock(mutex_);
+        if (changed_.wait_for(lock, delay, [this] { return !running_; })) throw Interrupted{};
+    }
+
+    void record_dead_letter(const Message& message, const std::string& group, const std::string& reason) {
+        log::warn("bus: group '" + group + "' gave up on event '" + message.id + "' on '" + message.topic + "' after " +
+                  std::to_string(message.attempt) + " attempt(s), sent to '" + dead_letter_topic(message.topic) +
+                  "': " + reason);
+        try {
+            dead_letters_.add(message, group, reason, clock_.now());
+        } catch (const std::exception& e) {
+            throw PublishError("could not store the dead letter of event '" + message.id + "': " + e.what());
+        }
+    }
+
+    void leave() {
+        std::lock_guard lock(mutex_);
+        if (--active_ == 0) changed_.notify_all();
+    }
+
+    void replay_loop() {
+        for (;;) {
+            {
+                std::unique_lock lock(mutex_);
+                if (changed_.wait_for(lock, kReplayEvery, [this] { return !running_; })) return;
+            }
+            try {
+                replay_requeued();
+            } catch (const Interrupted&) {
+                return;
+            } catch (const std::exception& e) {
+                log::error(std::string("bus: replaying dead letters failed: ") + e.what());
+            }
+        }
+    }
+
+    // Dead letters requeued by `todoai dlq replay` go back to the group that failed them, and only to it.
+    void replay_requeued() {
+        const auto letters = dead_letters_.take_requeued(kReplayBatch);
+        if (letters.empty()) return;
+        std::shared_lock subscriptions(subscriptions_mutex_);
+        for (const auto& letter : letters) {
+            auto sub = std::find_if(subscriptions_.begin(), subscriptions_.end(), [&](const Subscription& s) {
+                return s.topic == letter.original_topic && s.group == letter.group;
+            });
+            if (sub == subscriptions_.end()) continue;  // that group does not run in this process; it stays queued
+            const Message message{
+                .topic = letter.original_topic, .key = letter.key, .payload = letter.payload, .id = letter.event_id};
+            auto delivery = deliver(*sub, message);
+            if (delivery.failed)
+                record_dead_letter(*delivery.failed, sub->group, delivery.reason);
+            else
+                log::info("bus: replayed event '" + letter.event_id + "' to group '" + sub->group + "'");
+            dead_letters_.remove(letter.id);
+        }
+    }
+
+    DeadLetterStore& dead_letters_;
+    const Clock& clock_;
+    RetryPolicy retry_;
+
+    std::shared_mutex subscriptions_mutex_;
+    std::vector<Subscription> subscriptions_;
+
+    std::mutex mutex_;
+    std::condition_variable changed_;  // running_ or active_ changed
+    bool running_ = false;
+    int active_ = 0;  // publish() calls in flight
+    std::thread replayer_;
+};
+
+}  // namespace
+
+std::unique_ptr<Bus> make_memory_bus(DeadLetterStore& dead_letters, const Clock& clock, RetryPolicy retry) {
+    return std::make_unique<MemoryBus>(dead_letters, clock, retry);
+}
+
+}  // namespace todoai::pubsub
