@@ -16,7 +16,7 @@
 namespace todoai::scheduler {
 
 class TimerQueue {
-public:
+  public:
     TimerQueue();
     ~TimerQueue();  // stops
 
@@ -26,11 +26,15 @@ public:
     bool cancel(const std::string& id);
     std::size_t size() const;
 
+    /// Returns once no callback is running, so an owner that cancelled its timers may be destroyed. A callback that
+    /// calls this on the queue's own thread returns at once.
+    void wait_idle();
+
     void start();
     /// Pending timers are dropped; a callback running now finishes first.
     void stop();
 
-private:
+  private:
     void run();
 
     struct Entry {
@@ -49,6 +53,8 @@ private:
     std::unordered_map<std::string, Timer> timers_;  // live timers; heap entries of older generations are skipped
     std::uint64_t next_generation_ = 1;
     bool stopping_ = false;
+    bool running_ = false;  // a callback is running (outside the lock)
+    std::condition_variable idle_;
     std::thread thread_;
 };
 

@@ -1,0 +1,91 @@
+#pragma once
+// The notification service: learns reminders from task events, fires each at its time from the timer queue (one
+// conditional update claims it, so it fires once across replicas and sweeps), records a notification and publishes
+// `com.todoai.reminder.scheduled|fired` on `reminders` through its outbox.
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <unordered_set>
+
+#include "core/clock.hpp"
+#include "runtime/auth/jwt.hpp"
+#include "runtime/http/router.hpp"
+#include "runtime/pubsub/bus.hpp"
+#include "runtime/scheduler/timer_queue.hpp"
+#include "runtime/store/database.hpp"
+
+namespace todoai::notification {
+
+/// Counters for /metrics and tests.
+struct NotificationStats {
+    std::uint64_t scheduled = 0;      // reminders newly scheduled from task events
+    std::uint64_t cancelled = 0;      // scheduled reminders cancelled (completed, deleted, moved, removed)
+    std::uint64_t fired = 0;          // notifications recorded by this instance
+    std::uint64_t fire_attempts = 0;  // claims tried (timer or sweep); attempts - fired = lost races or stale timers
+};
+
+class NotificationService {
+  public:
+    /// `on_outbox_commit` is called after each commit that appended to the outbox (wire it to OutboxRelay::notify).
+    NotificationService(store::Database& db,
+                        const Clock& clock,
+                        scheduler::TimerQueue& timers,
+                        std::chrono::milliseconds check_interval,
+                        std::function<void()> on_outbox_commit);
+    ~NotificationService();
+    NotificationService(const NotificationService&) = delete;
+    NotificationService& operator=(const NotificationService&) = delete;
+
+    static std::span<const store::Migration> migrations();
+
+    /// Subscribes to `task-events` as group "notification-service".
+    void subscribe(pubsub::Bus& bus);
+    /// GET /api/{user_id}/notifications, POST /api/{user_id}/notifications/{id}/read.
+    void register_routes(http::Router& router, const auth::JwtCodec& jwt);
+
+    /// Starts the timer queue if it is not running, runs the catch-up sweep (fires what fell due while down, arms
+    /// timers for what is due soon) and schedules the periodic sweep every check_interval.
+    void start();
+    /// Cancels this service's timers and returns once none of its callbacks runs. Does not stop the timer queue.
+    void stop();
+
+    /// The task-events handler (what subscribe() registers); public for tests and the Dapr route.
+    pubsub::HandlerResult handle_task_event(const pubsub::Message& message);
+    /// Fires every scheduled reminder due by now and arms timers for those due within the look-ahead window.
+    /// Returns how many this call fired. Also what `POST /reminder-check-cron` should call.
+    std::size_t sweep();
+
+    NotificationStats stats() const;
+
+  private:
+    enum class FireResult { fired, not_scheduled, failed };
+    FireResult fire(const std::string& reminder_id);
+    std::size_t sweep_locked(bool arm_timers);
+    void arm(const std::string& reminder_id, Timestamp at);
+    void disarm(const std::string& reminder_id);
+    void schedule_sweep();
+    std::chrono::milliseconds look_ahead() const;
+
+    store::Database& db_;
+    const Clock& clock_;
+    scheduler::TimerQueue& timers_;
+    std::chrono::milliseconds check_interval_;
+    std::function<void()> on_outbox_commit_;
+    std::string sweep_timer_id_;
+
+    std::shared_mutex lifecycle_;  // callbacks hold it shared; stop() takes it exclusively
+    bool stopped_ = false;         // guarded by lifecycle_
+    std::mutex armed_mutex_;
+    std::unordered_set<std::string> armed_;  // reminder ids with a timer in timers_
+
+    std::atomic<std::uint64_t> scheduled_{0};
+    std::atomic<std::uint64_t> cancelled_{0};
+    std::atomic<std::uint64_t> fired_{0};
+    std::atomic<std::uint64_t> fire_attempts_{0};
+};
+
+}  // namespace todoai::notification
