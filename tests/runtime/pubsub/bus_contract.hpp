@@ -1,0 +1,293 @@
+#pragma once
+// The contract every Bus driver passes (memory now; Kafka and Dapr later). A driver test instantiates it with an
+// environment type:
+//
+//   struct MyBusEnv {
+//       explicit MyBusEnv(todoai::pubsub::RetryPolicy retry);  // a fresh bus (not started) on fresh topics
+//       todoai::pubsub::Bus& bus();
+//       /// What the bus dead-lettered under `dlq_topic` ("<topic>-dlq") so far.
+//       std::vector<todoai::pubsub::DeadLetter> dead_letters(std::string_view dlq_topic);
+//   };
+//   INSTANTIATE_TYPED_TEST_SUITE_P(My, BusContract, ::testing::Types<MyBusEnv>);
+//
+// Delivery may be asynchronous (Kafka): the suite waits for what it expects with a deadline, never assumes the
+// handler already ran when publish() returns.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runtime/pubsub/bus.hpp"
+#include "runtime/pubsub/dead_letter_store.hpp"
+
+namespace todoai::pubsub::contract {
+
+using namespace std::chrono_literals;
+
+inline constexpr auto kDeadline = 10s;
+
+/// Short backoffs so retries do not slow the suite; three attempts before a message is dead-lettered.
+inline RetryPolicy fast_retry() { return RetryPolicy{.max_attempts = 3, .initial_backoff = 1ms, .max_backoff = 4ms}; }
+
+inline Message message(std::string topic, std::string key, std::string id, std::string payload = "{}") {
+    return Message{
+        .topic = std::move(topic), .key = std::move(key), .payload = std::move(payload), .id = std::move(id)};
+}
+
+/// What the handlers saw, per group; thread-safe, and waitable with a deadline.
+class Received {
+  public:
+    void add(const std::string& group, const Message& m) {
+        std::lock_guard lock(mutex_);
+        by_group_[group].push_back(m);
+        changed_.notify_all();
+    }
+    /// Waits until `group` saw at least `n` deliveries; false at the deadline.
+    bool await(const std::string& group, std::size_t n) {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_for(lock, kDeadline, [&] { return by_group_[group].size() >= n; });
+    }
+    std::vector<Message> of(const std::string& group) {
+        std::lock_guard lock(mutex_);
+        return by_group_[group];
+    }
+    std::vector<std::string> ids(const std::string& group) {
+        std::vector<std::string> out;
+        for (const auto& m : of(group)) out.push_back(m.id);
+        return out;
+    }
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::map<std::string, std::vector<Message>> by_group_;
+};
+
+template <typename Env>
+class BusContract : public ::testing::Test {
+  protected:
+    BusContract() : env_(std::make_unique<Env>(fast_retry())) {}
+    ~BusContract() override {
+        if (env_) env_->bus().stop();
+    }
+
+    Bus& bus() { return env_->bus(); }
+
+    /// A handler that records every delivery to `group` and answers SUCCESS.
+    Handler recording(const std::string& group) {
+        return [this, group](const Message& m) {
+            received_.add(group, m);
+            return HandlerResult::ok();
+        };
+    }
+
+    /// Waits until `dlq_topic` holds at least `n` dead letters; returns them.
+    std::vector<DeadLetter> await_dead_letters(std::string_view dlq_topic, std::size_t n) {
+        const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+        for (;;) {
+            auto letters = env_->dead_letters(dlq_topic);
+            if (letters.size() >= n || std::chrono::steady_clock::now() >= deadline) return letters;
+            std::this_thread::sleep_for(2ms);  // polling a store with a deadline: the condition, not a guess
+        }
+    }
+
+    std::unique_ptr<Env> env_;
+    Received received_;
+};
+
+TYPED_TEST_SUITE_P(BusContract);
+
+TYPED_TEST_P(BusContract, EveryGroupGetsEveryMessageOfItsTopic) {
+    this->bus().subscribe("orders", "audit", this->recording("audit"));
+    this->bus().subscribe("orders", "websocket", this->recording("websocket"));
+    this->bus().subscribe("other", "notification", this->recording("notification"));
+    this->bus().start();
+    EXPECT_TRUE(this->bus().ready());
+
+    std::vector<Message> batch;
+    for (int i = 0; i < 20; ++i) batch.push_back(message("orders", "user-1", "o" + std::to_string(i)));
+    for (int i = 0; i < 5; ++i) batch.push_back(message("other", "user-1", "x" + std::to_string(i)));
+    this->bus().publish(batch);
+
+    ASSERT_TRUE(this->received_.await("audit", 20));
+    ASSERT_TRUE(this->received_.await("websocket", 20));
+    ASSERT_TRUE(this->received_.await("notification", 5));
+    std::vector<std::string> orders, other;
+    for (int i = 0; i < 20; ++i) orders.push_back("o" + std::to_string(i));
+    for (int i = 0; i < 5; ++i) other.push_back("x" + std::to_string(i));
+    EXPECT_EQ(this->received_.ids("audit"), orders);
+    EXPECT_EQ(this->received_.ids("websocket"), orders);
+    EXPECT_EQ(this->received_.ids("notification"), other);
+    for (const auto& m : this->received_.of("audit")) {
+        EXPECT_EQ(m.topic, "orders");
+        EXPECT_EQ(m.key, "user-1");
+        EXPECT_EQ(m.payload, "{}");
+        EXPECT_EQ(m.attempt, 1);
+    }
+}
+
+TYPED_TEST_P(BusContract, KeepsPublishOrderPerKeyInEveryGroup) {
+    constexpr int kMessages = 1000;
+    constexpr int kKeys = 10;
+    this->bus().subscribe("orders", "audit", this->recording("audit"));
+    this->bus().subscribe("orders", "websocket", this->recording("websocket"));
+    this->bus().start();
+
+    std::vector<Message> batch;
+    for (int i = 0; i < kMessages; ++i) {
+        batch.push_back(message("orders", "user-" + std::to_string(i % kKeys), std::to_string(i)));
+        if (batch.size() == 50) {
+            this->bus().publish(batch);
+            batch.clear();
+        }
+    }
+
+    for (const std::string group : {"audit", "websocket"}) {
+        ASSERT_TRUE(this->received_.await(group, kMessages)) << group;
+        const auto seen = this->received_.of(group);
+        EXPECT_EQ(seen.size(), static_cast<std::size_t>(kMessages)) << group;
+        std::map<std::string, int> last;
+        for (const auto& m : seen) {
+            const int n = std::stoi(m.id);
+            EXPECT_EQ(m.key, "user-" + std::to_string(n % kKeys));
+            auto [it, first] = last.emplace(m.key, n);
+            if (!first) {
+                EXPECT_GT(n, it->second) << group << ": " << m.key << " out of order";
+                it->second = n;
+            }
+        }
+        EXPECT_EQ(last.size(), static_cast<std::size_t>(kKeys));
+    }
+}
+
+TYPED_TEST_P(BusContract, RetryThenSuccessIsDeliveredOnceMore) {
+    std::mutex mutex;
+    std::vector<int> attempts;
+    this->bus().subscribe("orders", "audit", [&](const Message& m) {
+        std::lock_guard lock(mutex);
+        attempts.push_back(m.attempt);
+        if (m.attempt == 1) return HandlerResult::retry("database busy");
+        this->received_.add("audit", m);
+        return HandlerResult::ok();
+    });
+    this->bus().subscribe("orders", "websocket", this->recording("websocket"));
+    this->bus().start();
+
+    this->bus().publish(std::vector{message("orders", "user-1", "e1")});
+
+    ASSERT_TRUE(this->received_.await("audit", 1));
+    ASSERT_TRUE(this->received_.await("websocket", 1));
+    {
+        std::lock_guard lock(mutex);
+        EXPECT_EQ(attempts, (std::vector<int>{1, 2}));
+    }
+    EXPECT_EQ(this->received_.of("audit").at(0).attempt, 2);
+    EXPECT_EQ(this->received_.ids("websocket"), std::vector<std::string>{"e1"});  // the other group: once
+    EXPECT_TRUE(this->env_->dead_letters("orders-dlq").empty());
+}
+
+TYPED_TEST_P(BusContract, DropDeadLettersWithReasonAndDeliversWhatFollows) {
+    this->bus().subscribe("orders", "audit", [this](const Message& m) {
+        if (m.id == "bad") return HandlerResult::drop("not a CloudEvent: missing 'type'");
+        this->received_.add("audit", m);
+        return HandlerResult::ok();
+    });
+    this->bus().subscribe("orders", "websocket", this->recording("websocket"));
+    this->bus().start();
+
+    this->bus().publish(std::vector{message("orders", "user-1", "first"), message("orders", "user-1", "bad", "{oops"),
+                                    message("orders", "user-1", "after")});
+
+    ASSERT_TRUE(this->received_.await("audit", 2));
+    EXPECT_EQ(this->received_.ids("audit"), (std::vector<std::string>{"first", "after"}));
+    ASSERT_TRUE(this->received_.await("websocket", 3));  // a drop in one group does not touch another
+    const auto letters = this->await_dead_letters("orders-dlq", 1);
+    ASSERT_EQ(letters.size(), 1u);
+    EXPECT_EQ(letters[0].topic, "orders-dlq");
+    EXPECT_EQ(letters[0].original_topic, "orders");
+    EXPECT_EQ(letters[0].group, "audit");
+    EXPECT_EQ(letters[0].key, "user-1");
+    EXPECT_EQ(letters[0].event_id, "bad");
+    EXPECT_EQ(letters[0].payload, "{oops");
+    EXPECT_NE(letters[0].reason.find("missing 'type'"), std::string::npos) << letters[0].reason;
+    EXPECT_EQ(letters[0].attempts, 1);
+}
+
+TYPED_TEST_P(BusContract, ExhaustedRetriesDeadLetterWithAttemptsEqualToMax) {
+    std::atomic<int> calls{0};
+    this->bus().subscribe("orders", "audit", [&](const Message& m) {
+        if (m.id == "stuck") {
+            ++calls;
+            return HandlerResult::retry("downstream unavailable");
+        }
+        this->received_.add("audit", m);
+        return HandlerResult::ok();
+    });
+    this->bus().start();
+
+    this->bus().publish(std::vector{message("orders", "user-1", "stuck"), message("orders", "user-1", "after")});
+
+    ASSERT_TRUE(this->received_.await("audit", 1));
+    EXPECT_EQ(this->received_.ids("audit"), std::vector<std::string>{"after"});
+    const auto letters = this->await_dead_letters("orders-dlq", 1);
+    ASSERT_EQ(letters.size(), 1u);
+    EXPECT_EQ(letters[0].event_id, "stuck");
+    EXPECT_EQ(letters[0].attempts, fast_retry().max_attempts);
+    EXPECT_NE(letters[0].reason.find("downstream unavailable"), std::string::npos) << letters[0].reason;
+    EXPECT_EQ(calls.load(), fast_retry().max_attempts);
+}
+
+TYPED_TEST_P(BusContract, HandlerExceptionCountsAsRetry) {
+    this->bus().subscribe("orders", "audit", [this](const Message& m) -> HandlerResult {
+        if (m.id == "flaky" && m.attempt == 1) throw std::runtime_error("connection reset");
+        if (m.id == "broken") throw std::runtime_error("invariant violated");
+        this->received_.add("audit", m);
+        return HandlerResult::ok();
+    });
+    this->bus().start();
+
+    this->bus().publish(std::vector{message("orders", "user-1", "flaky"), message("orders", "user-1", "broken"),
+                                    message("orders", "user-1", "after")});
+
+    ASSERT_TRUE(this->received_.await("audit", 2));
+    const auto seen = this->received_.of("audit");
+    EXPECT_EQ(seen.at(0).id, "flaky");
+    EXPECT_EQ(seen.at(0).attempt, 2);
+    EXPECT_EQ(seen.at(1).id, "after");
+    const auto letters = this->await_dead_letters("orders-dlq", 1);
+    ASSERT_EQ(letters.size(), 1u);
+    EXPECT_EQ(letters[0].event_id, "broken");
+    EXPECT_EQ(letters[0].attempts, fast_retry().max_attempts);
+    EXPECT_NE(letters[0].reason.find("invariant violated"), std::string::npos) << letters[0].reason;
+}
+
+TYPED_TEST_P(BusContract, PublishToATopicWithoutSubscribersIsFine) {
+    this->bus().subscribe("orders", "audit", this->recording("audit"));
+    this->bus().start();
+
+    EXPECT_NO_THROW(this->bus().publish(std::vector{message("nobody-listens", "user-1", "lost-in-space")}));
+    this->bus().publish(std::vector{message("orders", "user-1", "heard")});
+
+    ASSERT_TRUE(this->received_.await("audit", 1));
+    EXPECT_EQ(this->received_.ids("audit"), std::vector<std::string>{"heard"});
+    EXPECT_TRUE(this->env_->dead_letters("nobody-listens-dlq").empty());
+}
+
+REGISTER_TYPED_TEST_SUITE_P(BusContract,
+                            EveryGroupGetsEveryMessageOfItsTopic,
+                            KeepsPublishOrderPerKeyInEveryGroup,
+                            RetryThenSuccessIsDeliveredOnceMore,
+                            DropDeadLettersWithReasonAndDeliversWhatFollows,
+                            ExhaustedRetriesDeadLetterWithAttemptsEqualToMax,
+                            HandlerExceptionCountsAsRetry,
+                            PublishToATopicWithoutSubscribersIsFine);
+
+}  // namespace todoai::pubsub::contract
