@@ -77,6 +77,12 @@ TEST_F(AuditRoutesTest, WithoutAValidTokenIs401) {
     EXPECT_EQ(forged.status, 401);
     EXPECT_EQ(forged.content_type, "application/problem+json");
     EXPECT_EQ(forged.body.find("e1"), std::string::npos);
+    // Same secret, but expired an hour ago.
+    ManualClock past(system_clock_.now() - std::chrono::hours(2));
+    auth::JwtCodec old_issuer(std::string(kSecret), past);
+    EXPECT_EQ(get("user-a", {}, old_issuer.issue("user-a", std::chrono::hours(1))).status, 401);
+    // A good token for the right user passes (so the 401s above are about the token, not the route).
+    EXPECT_EQ(get_as("user-a").status, 200);
 }
 
 TEST_F(AuditRoutesTest, AnotherUsersPathIs403) {
