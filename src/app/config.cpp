@@ -41,6 +41,19 @@ void add_options(CLI::App& cmd, Config& c) {
         ->envname("TODOAI_DRAIN_SECONDS")
         ->check(CLI::Range(0, 3600))
         ->capture_default_str();
+    cmd.add_option(
+           "--reminder-check-interval", c.reminder_check_interval_seconds,
+           "Seconds between catch-up sweeps for reminders missed while down (reminders themselves fire on time)")
+        ->envname("REMINDER_CHECK_INTERVAL")
+        ->check(CLI::Range(1, 24 * 3600))
+        ->capture_default_str();
+    cmd.add_option("--ws-heartbeat-interval", c.ws_heartbeat_interval_seconds, "Seconds between WebSocket pings")
+        ->envname("WS_HEARTBEAT_INTERVAL")
+        ->check(CLI::Range(1, 3600))
+        ->capture_default_str();
+    cmd.add_option("--app-api-token", c.app_api_token,
+                   "Token services present to each other (recurring -> todo); generated per process when empty")
+        ->envname("APP_API_TOKEN");
 }
 
 std::filesystem::path resolve_data_dir(const Config& config) {

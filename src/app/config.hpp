@@ -22,6 +22,9 @@ struct Config {
     std::size_t http_threads = 0;
     std::int64_t token_ttl_seconds = 24 * 3600;
     std::int64_t drain_seconds = 10;
+    std::int64_t reminder_check_interval_seconds = 60;
+    std::int64_t ws_heartbeat_interval_seconds = 30;
+    std::string app_api_token;
 };
 
 /// Adds the options shared by `serve` and `migrate` to `cmd`.

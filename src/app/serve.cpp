@@ -7,7 +7,7 @@
 #include <iostream>
 #include <thread>
 
-#include "app/jwt_secret.hpp"
+#include "app/secrets.hpp"
 #include "core/clock.hpp"
 #include "runtime/auth/jwt.hpp"
 #include "runtime/auth/password.hpp"
@@ -15,7 +15,13 @@
 #include "runtime/http/server.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/ops/ops_routes.hpp"
+#include "runtime/pubsub/dead_letter_store.hpp"
+#include "runtime/pubsub/memory_bus.hpp"
+#include "runtime/pubsub/outbox.hpp"
+#include "runtime/scheduler/timer_queue.hpp"
 #include "runtime/store/sqlite_database.hpp"
+#include "services/audit/audit_service.hpp"
+#include "services/notification/notification_service.hpp"
 #include "services/todo/auth_service.hpp"
 #include "services/todo/migrations.hpp"
 #include "services/todo/task_service.hpp"
@@ -34,8 +40,12 @@ sigset_t shutdown_signals() {
     return set;
 }
 
-std::unique_ptr<store::Database> open_store(const std::filesystem::path& data_dir, std::string_view service) {
-    return store::open_sqlite({.file = data_dir / (std::string(service) + ".db")});
+std::unique_ptr<store::Database> open_store(const std::filesystem::path& data_dir,
+                                            std::string_view name,
+                                            std::span<const store::Migration> migrations) {
+    auto db = store::open_sqlite({.file = data_dir / (std::string(name) + ".db")});
+    db->migrate(migrations);
+    return db;
 }
 
 std::string display_host(const std::string& host) {
@@ -45,12 +55,24 @@ std::string display_host(const std::string& host) {
     return host;
 }
 
+/// Every store of the all-in-one process: one SQLite file per service, plus the embedded bus's dead letters.
+struct Stores {
+    std::unique_ptr<store::Database> todo, audit, notification, bus;
+
+    explicit Stores(const std::filesystem::path& dir)
+        : todo(open_store(dir, "todo", todo::migrations())),
+          audit(open_store(dir, "audit", audit::AuditService::migrations())),
+          notification(open_store(dir, "notification", notification::NotificationService::migrations())),
+          bus(open_store(dir, "bus", pubsub::DeadLetterStore::migrations())) {}
+};
+
 }  // namespace
 
 int serve(const Config& config, const std::string& service) {
     // Before any thread exists (loggers, pools, io threads), so all of them inherit the blocked mask.
     auto signals = shutdown_signals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
     log::Level level;
     if (!log::parse_level(config.log_level, level))
         throw std::runtime_error("--log-level must be debug, info, warn or error, not '" + config.log_level + "'");
@@ -59,18 +81,38 @@ int serve(const Config& config, const std::string& service) {
     const auto secret = resolve_jwt_secret(config, data_dir);
 
     SystemClock clock;
-    auto todo_db = open_store(data_dir, "todo");
-    todo_db->migrate(todo::migrations());
-
+    Stores stores(data_dir);
     auth::JwtCodec jwt(secret, clock);
     auth::PasswordHasher hasher;
-    todo::AuthService auth_service(*todo_db, jwt, hasher, clock, std::chrono::seconds(config.token_ttl_seconds));
-    todo::TaskService task_service(*todo_db, clock);
+
+    // The embedded bus and one outbox relay per producing store (todo: task events; notification: reminders).
+    pubsub::DeadLetterStore dead_letters(*stores.bus);
+    auto bus = pubsub::make_memory_bus(dead_letters, clock);
+    pubsub::OutboxRelay todo_relay(*stores.todo, *bus, clock);
+    pubsub::OutboxRelay notification_relay(*stores.notification, *bus, clock);
+    scheduler::TimerQueue timers;
+
+    todo::AuthService accounts(*stores.todo, jwt, hasher, clock, std::chrono::seconds(config.token_ttl_seconds));
+    todo::TaskService tasks(*stores.todo, clock, [&todo_relay] { todo_relay.notify(); });
+    audit::AuditService audit(*stores.audit, clock);
+    notification::NotificationService notifications(*stores.notification, clock, timers,
+                                                    std::chrono::seconds(config.reminder_check_interval_seconds),
+                                                    [&notification_relay] { notification_relay.notify(); });
 
     http::Metrics metrics;
     http::Router router;
-    todo::register_routes(router, auth_service, task_service, jwt);
-    ops::register_routes(router, {{"todo-store", [&] { return todo_db->ping(); }}}, metrics);
+    todo::register_routes(router, accounts, tasks, jwt);
+    audit.register_routes(router, jwt);
+    notifications.register_routes(router, jwt);
+    ops::register_routes(router,
+                         {{"todo-store", [&] { return stores.todo->ping(); }},
+                          {"audit-store", [&] { return stores.audit->ping(); }},
+                          {"notification-store", [&] { return stores.notification->ping(); }},
+                          {"bus", [&] { return bus->ready(); }}},
+                         metrics);
+
+    audit.subscribe(*bus);
+    notifications.subscribe(*bus);
 
     http::ServerOptions options{
         .host = config.host,
@@ -82,8 +124,14 @@ int serve(const Config& config, const std::string& service) {
     };
     http::Server server(
         options, [&router](http::Request& req) { return router.dispatch(req); }, metrics);
-
     const auto port = server.listen();
+
+    bus->start();
+    timers.start();
+    notifications.start();
+    todo_relay.start();
+    notification_relay.start();
+
     std::cout << "todoai " << TODOAI_VERSION << " serving " << service << " on http://" << display_host(config.host)
               << ":" << port << " (data in " << data_dir.string() << ")" << std::endl;
     log::info("listening on " + config.host + ":" + std::to_string(port));
@@ -100,15 +148,22 @@ int serve(const Config& config, const std::string& service) {
     server_done = true;
     pthread_kill(signal_waiter.native_handle(), SIGTERM);  // a no-op if the waiter already returned
     signal_waiter.join();
+
+    // Requests are drained; now the events they committed, then the consumers.
+    todo_relay.stop();
+    notifications.stop();
+    timers.stop();
+    notification_relay.stop();
+    bus->stop();
     log::info("stopped");
     return 0;
 }
 
 int migrate(const Config& config) {
     const auto data_dir = resolve_data_dir(config);
-    auto todo_db = open_store(data_dir, "todo");
-    todo_db->migrate(todo::migrations());
-    std::cout << "todo: schema up to date in " << (data_dir / "todo.db").string() << std::endl;
+    Stores stores(data_dir);
+    std::cout << "schemas up to date in " << data_dir.string() << " (todo.db, audit.db, notification.db, bus.db)"
+              << std::endl;
     return 0;
 }
 

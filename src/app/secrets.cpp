@@ -1,4 +1,4 @@
-#include "app/jwt_secret.hpp"
+#include "app/secrets.hpp"
 
 #include <sys/stat.h>
 
@@ -20,6 +20,8 @@ std::string read_file(const std::filesystem::path& path) {
     return s;
 }
 
+}  // namespace
+
 std::string random_hex(std::size_t bytes) {
     std::random_device rd;  // getrandom(2) on Linux
     static constexpr char kHex[] = "0123456789abcdef";
@@ -31,8 +33,6 @@ std::string random_hex(std::size_t bytes) {
     }
     return out;
 }
-
-}  // namespace
 
 std::string resolve_jwt_secret(const Config& config, const std::filesystem::path& data_dir) {
     std::string secret = config.jwt_secret;

@@ -10,4 +10,7 @@ namespace todoai::app {
 /// <data_dir>/jwt-secret so tokens survive restarts. Throws std::runtime_error with a one-line reason.
 std::string resolve_jwt_secret(const Config& config, const std::filesystem::path& data_dir);
 
+/// `bytes` random bytes as hex (getrandom(2)).
+std::string random_hex(std::size_t bytes);
+
 }  // namespace todoai::app
