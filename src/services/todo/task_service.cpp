@@ -103,9 +103,7 @@ TaskResult TaskService::create(const std::string& user_id,
             return TaskResult{rows[0].text(2), 1, rows[0].text(1)};
         }
     }
-    TaskRepository::insert(*tx, task, doc);
-    pubsub::Outbox::append(*tx, make_task_event(event_type::kTaskCreated, task, new_uuid_v7(now), now),
-                           kTaskEventsTopic, user_id);
+    insert_created(*tx, task, doc, now);
     if (idempotency_key) {
         try {
             tx->execute(
@@ -121,6 +119,49 @@ TaskResult TaskService::create(const std::string& user_id,
     tx->commit();
     committed();
     return TaskResult{doc, task.version, task.id};
+}
+
+void TaskService::insert_created(store::Transaction& tx,
+                                 const Task& task,
+                                 const std::string& doc,
+                                 Timestamp now,
+                                 std::optional<std::string> correlation_id) {
+    TaskRepository::insert(tx, task, doc);
+    pubsub::Outbox::append(
+        tx, make_task_event(event_type::kTaskCreated, task, new_uuid_v7(now), now, std::move(correlation_id)),
+        kTaskEventsTopic, task.user_id);
+}
+
+TaskService::SeriesInstance TaskService::create_series_instance(const std::string& user_id,
+                                                                const std::string& id,
+                                                                const std::string& series_id,
+                                                                TaskFields fields,
+                                                                std::optional<std::string> correlation_id) {
+    const auto now = clock_.now();
+    Task task;
+    task.id = id;
+    task.user_id = user_id;
+    task.fields = std::move(fields);
+    task.fields.status = TaskStatus::pending;
+    task.series_id = series_id;
+    task.created_at = task.updated_at = now;
+    const auto doc = task_doc(task);
+    auto tx = db_.begin(store::Database::Access::write);
+    if (auto existing = TaskRepository::find(*tx, user_id, id))
+        return {TaskResult{std::move(existing->doc), existing->version, id}, false};
+    try {
+        insert_created(*tx, task, doc, now, std::move(correlation_id));
+        tx->commit();
+    } catch (const store::StoreError& e) {
+        if (e.kind() != store::StoreError::Kind::constraint) throw;
+        // A concurrent invocation inserted the same id first (PostgreSQL): that instance stands.
+        tx.reset();
+        if (auto existing = get(user_id, id))
+            return {TaskResult{std::move(existing->doc), existing->version, id}, false};
+        throw http::HttpError(409, "task id '" + id + "' is taken by another user's task");
+    }
+    committed();
+    return {TaskResult{doc, task.version, task.id}, true};
 }
 
 std::optional<StoredTask> TaskService::get(const std::string& user_id, std::string_view id) {

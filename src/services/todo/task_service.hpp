@@ -66,8 +66,26 @@ class TaskService {
 
     TaskPage list(const std::string& user_id, const TaskQuery& query);
 
+    /// The recurring service's invocation: creates the next instance of series `series_id` under its derived `id`
+    /// (status pending), with its task.created event, as create() does. When a task with that id already exists,
+    /// returns it and writes nothing (`created` false): a redelivered completion creates no second instance.
+    struct SeriesInstance {
+        TaskResult task;
+        bool created = false;
+    };
+    SeriesInstance create_series_instance(const std::string& user_id,
+                                          const std::string& id,
+                                          const std::string& series_id,
+                                          TaskFields fields,
+                                          std::optional<std::string> correlation_id);
+
   private:
     TaskResult commit_change(store::Transaction& tx, const Task& before, Task after);
+    void insert_created(store::Transaction& tx,
+                        const Task& task,
+                        const std::string& doc,
+                        Timestamp now,
+                        std::optional<std::string> correlation_id = std::nullopt);
     void committed() const {
         if (on_commit_) on_commit_();
     }
