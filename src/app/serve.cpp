@@ -13,6 +13,7 @@
 #include "runtime/auth/password.hpp"
 #include "runtime/http/router.hpp"
 #include "runtime/http/server.hpp"
+#include "runtime/invoke/in_process_invoker.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/ops/ops_routes.hpp"
 #include "runtime/pubsub/dead_letter_store.hpp"
@@ -22,8 +23,10 @@
 #include "runtime/store/sqlite_database.hpp"
 #include "services/audit/audit_service.hpp"
 #include "services/notification/notification_service.hpp"
+#include "services/recurring/recurring_service.hpp"
 #include "services/todo/auth_service.hpp"
 #include "services/todo/migrations.hpp"
+#include "services/todo/series_routes.hpp"
 #include "services/todo/task_service.hpp"
 #include "services/todo/todo_routes.hpp"
 
@@ -57,12 +60,13 @@ std::string display_host(const std::string& host) {
 
 /// Every store of the all-in-one process: one SQLite file per service, plus the embedded bus's dead letters.
 struct Stores {
-    std::unique_ptr<store::Database> todo, audit, notification, bus;
+    std::unique_ptr<store::Database> todo, audit, notification, recurring, bus;
 
     explicit Stores(const std::filesystem::path& dir)
         : todo(open_store(dir, "todo", todo::migrations())),
           audit(open_store(dir, "audit", audit::AuditService::migrations())),
           notification(open_store(dir, "notification", notification::NotificationService::migrations())),
+          recurring(open_store(dir, "recurring", recurring::RecurringService::migrations())),
           bus(open_store(dir, "bus", pubsub::DeadLetterStore::migrations())) {}
 };
 
@@ -99,20 +103,30 @@ int serve(const Config& config, const std::string& service) {
                                                     std::chrono::seconds(config.reminder_check_interval_seconds),
                                                     [&notification_relay] { notification_relay.notify(); });
 
+    // recurring -> todo goes through the invoke interface; in one process it is a call into todo's router, carrying
+    // the same app token an HTTP call would.
+    const auto app_token = config.app_api_token.empty() ? random_hex(32) : config.app_api_token;
     http::Metrics metrics;
     http::Router router;
+    invoke::InProcessInvoker invoker;
+    invoker.add("todo-service", [&router](http::Request& req) { return router.dispatch(req); });
+    recurring::RecurringService recurring(*stores.recurring, clock, invoker, app_token);
+
     todo::register_routes(router, accounts, tasks, jwt);
+    todo::register_series_routes(router, tasks, app_token);
     audit.register_routes(router, jwt);
     notifications.register_routes(router, jwt);
     ops::register_routes(router,
                          {{"todo-store", [&] { return stores.todo->ping(); }},
                           {"audit-store", [&] { return stores.audit->ping(); }},
                           {"notification-store", [&] { return stores.notification->ping(); }},
+                          {"recurring-store", [&] { return stores.recurring->ping(); }},
                           {"bus", [&] { return bus->ready(); }}},
                          metrics);
 
     audit.subscribe(*bus);
     notifications.subscribe(*bus);
+    recurring.subscribe(*bus);
 
     http::ServerOptions options{
         .host = config.host,
@@ -162,8 +176,8 @@ int serve(const Config& config, const std::string& service) {
 int migrate(const Config& config) {
     const auto data_dir = resolve_data_dir(config);
     Stores stores(data_dir);
-    std::cout << "schemas up to date in " << data_dir.string() << " (todo.db, audit.db, notification.db, bus.db)"
-              << std::endl;
+    std::cout << "schemas up to date in " << data_dir.string()
+              << " (todo.db, audit.db, notification.db, recurring.db, bus.db)" << std::endl;
     return 0;
 }
 
