@@ -204,6 +204,7 @@ else
     if start_server todoai "http://127.0.0.1:$port/health" \
         "$TODOAI_BIN" serve all --port "$port" --data-dir "$WORK/todoai-data"; then
         grep -m1 'listening on' "$WORK/todoai.log" >&2 || true
+        note "todoai: binary $TODOAI_BIN ($("$TODOAI_BIN" --version 2>/dev/null | head -1 || true)), built $(date -u -r "$TODOAI_BIN" +%Y-%m-%dT%H:%MZ), serve all, data dir in a mktemp dir"
         base="http://127.0.0.1:$port"
         measure todoai "$base" "$base" "$base" || note "todoai: measurement aborted"
         stop_server "$SERVER_PID"

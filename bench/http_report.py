@@ -81,6 +81,10 @@ if mem:
                 out.append(f"| {s} | {mb(m[1])} | {mb(m[2])} | {mb(m[3])} |")
 
 notes = [l.strip() for l in open(a.notes) if l.strip()]
+disturbed = sorted({f"{r['server']} {r['route']} {r['kind']}" for r in runs if r["other"] > 10})
+if disturbed:
+    notes.insert(0, "WARNING: other work used more than 10% of the server's core during: "
+                 + ", ".join(disturbed) + ". Those figures are disturbed (indicative only).")
 out += ["", "## Notes", ""] + [f"- {n}" for n in notes]
 out += ["- durability: todoai and the peer both use SQLite WAL with synchronous=NORMAL; every POST "
         "writes the task and an outbox row in one transaction.",
