@@ -24,6 +24,7 @@ namespace json = boost::json;
 using pubsub::HandlerResult;
 
 constexpr std::size_t kSweepBatch = 256;
+constexpr std::size_t kFireBatch = 64;
 constexpr std::size_t kArmBatch = 100'000;
 constexpr std::chrono::milliseconds kMinLookAhead = std::chrono::minutes(10);
 constexpr std::chrono::milliseconds kFireRetry = std::chrono::seconds(1);
@@ -170,24 +171,40 @@ HandlerResult NotificationService::handle_task_event(const pubsub::Message& mess
     return HandlerResult::ok();
 }
 
-NotificationService::FireResult NotificationService::fire(const std::string& id) {
-    ++fire_attempts_;
+NotificationService::FireOutcome NotificationService::fire(std::vector<std::string> ids, bool with_due) {
     const Timestamp now = clock_.now();
-    std::string user_id;
+    FireOutcome out;
+    std::vector<std::string> fired;
     try {
         auto tx = db_.begin(store::Database::Access::write);
-        auto row = repo::claim_fire(*tx, id, now);
-        if (!row) return FireResult::not_scheduled;  // fired elsewhere, or cancelled
-        repo::insert_notification(*tx, *row, now);
-        pubsub::Outbox::append(*tx, make_reminder_fired(*row, new_uuid_v7(now), now), kRemindersTopic, row->user_id);
+        if (with_due) {
+            // Others already due ride along: under a burst one commit serves many reminders instead of each waiting
+            // for a commit of its own. Their timers find them fired and are disarmed below.
+            for (auto& [other, at] : repo::scheduled_between(*tx, std::nullopt, now, kFireBatch)) {
+                if (std::find(ids.begin(), ids.end(), other) == ids.end()) ids.push_back(std::move(other));
+            }
+        }
+        for (const auto& id : ids) {
+            ++fire_attempts_;
+            auto row = repo::claim_fire(*tx, id, now);
+            if (!row) continue;  // fired elsewhere, or cancelled
+            repo::insert_notification(*tx, *row, now);
+            pubsub::Outbox::append(*tx, make_reminder_fired(*row, new_uuid_v7(now), now), kRemindersTopic,
+                                   row->user_id);
+            fired.push_back(id);
+        }
+        if (fired.empty()) return out;
         tx->commit();
     } catch (const std::exception& e) {
-        log::warn("notification-service: firing reminder " + id + " failed (retried): " + e.what());
-        return FireResult::failed;
+        log::warn("notification-service: firing reminder " + ids.front() + " failed (retried): " + e.what());
+        out.failed = true;
+        return out;
     }
-    ++fired_;
+    fired_ += fired.size();
+    out.fired = fired.size();
+    for (const auto& id : fired) disarm(id);
     if (on_outbox_commit_) on_outbox_commit_();
-    return FireResult::fired;
+    return out;
 }
 
 // Callers hold lifecycle_ (shared) and checked stopped_.
@@ -203,7 +220,7 @@ void NotificationService::arm(const std::string& id, Timestamp at) {
             std::lock_guard armed_lock(armed_mutex_);
             armed_.erase(id);
         }
-        if (fire(id) == FireResult::failed) arm(id, system_now() + kFireRetry);
+        if (fire({id}, true).failed) arm(id, system_now() + kFireRetry);
     });
 }
 
@@ -233,17 +250,13 @@ std::size_t NotificationService::sweep_locked(bool arm_timers) {
             auto tx = db_.begin(store::Database::Access::read);
             due = repo::scheduled_between(*tx, std::nullopt, now, kSweepBatch);
         }
-        for (const auto& [id, at] : due) {
-            switch (fire(id)) {
-                case FireResult::fired:
-                    ++fired;
-                    break;
-                case FireResult::not_scheduled:
-                    break;
-                case FireResult::failed:
-                    return fired;  // the next sweep tries again
-            }
-        }
+        if (due.empty()) break;
+        std::vector<std::string> ids;
+        ids.reserve(due.size());
+        for (auto& [id, at] : due) ids.push_back(std::move(id));
+        auto result = fire(std::move(ids), false);
+        fired += result.fired;
+        if (result.failed) return fired;  // the next sweep tries again
         if (due.size() < kSweepBatch) break;
     }
     if (!arm_timers) return fired;

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "runtime/auth/jwt.hpp"
@@ -62,8 +63,12 @@ class NotificationService {
     NotificationStats stats() const;
 
   private:
-    enum class FireResult { fired, not_scheduled, failed };
-    FireResult fire(const std::string& reminder_id);
+    struct FireOutcome {
+        std::size_t fired = 0;
+        bool failed = false;  // the transaction failed: nothing fired, retry later
+    };
+    /// Claims `ids` (and, with `with_due`, other reminders already due) in one transaction.
+    FireOutcome fire(std::vector<std::string> ids, bool with_due);
     std::size_t sweep_locked(bool arm_timers);
     void arm(const std::string& reminder_id, Timestamp at);
     void disarm(const std::string& reminder_id);

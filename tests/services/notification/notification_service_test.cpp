@@ -230,6 +230,28 @@ TEST_F(NotificationServiceTest, CreatedTaskReminderFiresOnceAtItsTime) {
     EXPECT_EQ(r.service.stats().fired, 1u);
 }
 
+TEST_F(NotificationServiceTest, BurstAtOneInstantFiresEachOnceInFewCommits) {
+    Replica r(*db_);
+    r.service.start();
+    constexpr std::uint64_t kN = 200;
+    const Timestamp remind_at = now() + 300ms;
+    std::vector<std::string> tasks;
+    for (std::uint64_t i = 0; i < kN; ++i) {
+        Task t = make_task({at(remind_at)});
+        ASSERT_EQ(r.deliver(message(event_type::kTaskCreated, t, now())).outcome, pubsub::Outcome::success);
+        tasks.push_back(t.id);
+    }
+    ASSERT_LT(now(), remind_at) << "the machine is too slow for this test's set-up";
+    const int commits_before = r.signal.commits();
+    ASSERT_TRUE(r.wait_fired(kN));
+    ASSERT_TRUE(r.drain_until(now()));
+    EXPECT_EQ(count("SELECT count(*) FROM notifications"), static_cast<std::int64_t>(kN));
+    EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE event LIKE '%reminder.fired%'"), static_cast<std::int64_t>(kN));
+    EXPECT_EQ(r.service.stats().fire_attempts, kN);      // each claimed once: batched ones were disarmed
+    EXPECT_LT(r.signal.commits() - commits_before, 50);  // the first timer's commit took the others along
+    EXPECT_EQ(r.timers.size(), 1u);                      // only the periodic sweep is left
+}
+
 TEST_F(NotificationServiceTest, ScheduledEventCarriesTheTaskEventsCorrelation) {
     Replica r(*db_);
     Task task = make_task({at(now() + 1h)});
