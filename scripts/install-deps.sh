@@ -7,7 +7,7 @@ packages=(
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
     libsqlite3-dev sqlite3 libpq-dev postgresql-15 librdkafka-dev libical-dev libsodium-dev libjwt-dev
     libspdlog-dev libcli11-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
-    wrk kcat curl sqlite3 python3 python3-fastapi uvicorn python3-jwt python3-websockets
+    wrk kcat curl sqlite3 python3 python3-fastapi uvicorn python3-jwt python3-websockets python3-uvloop python3-httptools
 )
 
 missing=()

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "app/config.hpp"
+#include "app/dlq.hpp"
 #include "app/serve.hpp"
 
 int main(int argc, char** argv) {
@@ -17,10 +18,15 @@ int main(int argc, char** argv) {
 
     std::string service = "all";
     auto* serve_cmd = cli.add_subcommand("serve", "Serve one service, or all of them in one process (the default)");
-    serve_cmd->add_option("service", service, "all or todo")
-        ->check(CLI::IsMember({"all", "todo"}))
+    serve_cmd->add_option("service", service, "all (the five services in one process)")
+        ->check(CLI::IsMember({"all"}))
         ->capture_default_str();
     auto* migrate_cmd = cli.add_subcommand("migrate", "Apply pending schema migrations and exit (serve does it too)");
+
+    std::string dlq_action, dlq_topic;
+    auto* dlq_cmd = cli.add_subcommand("dlq", "Dead letters: list them, or replay them to the service that gave up");
+    dlq_cmd->add_option("action", dlq_action, "list or replay")->required()->check(CLI::IsMember({"list", "replay"}));
+    dlq_cmd->add_option("topic", dlq_topic, "task-events, reminders (or their -dlq form)")->required();
 
     try {
         cli.parse(argc, argv);
@@ -29,6 +35,7 @@ int main(int argc, char** argv) {
     }
     try {
         if (*migrate_cmd) return migrate(config);
+        if (*dlq_cmd) return dead_letters(config, dlq_action, dlq_topic);
         return serve(config, service);
     } catch (const std::exception& e) {
         std::cerr << "todoai: " << e.what() << std::endl;
