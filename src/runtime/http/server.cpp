@@ -22,6 +22,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/url/parse.hpp>
 #include <cctype>
 #include <charconv>
@@ -36,6 +37,7 @@
 #include <vector>
 
 #include "runtime/http/problem.hpp"
+#include "runtime/http/websocket_connection.hpp"
 #include "runtime/log/log.hpp"
 
 namespace todoai::http {
@@ -178,6 +180,19 @@ struct Server::Impl {
     net::awaitable<void> accept_loop();
     void session_ended(Session* s);
     std::vector<std::shared_ptr<Session>> live_sessions();
+    std::vector<std::shared_ptr<detail::ServerWebSocket>> live_websockets();
+    void websocket_ended(detail::ServerWebSocket* ws);
+
+    struct WebSocketEndpoint {
+        std::string path;
+        WebSocketAcceptor acceptor;
+        WebSocketOptions options;
+    };
+    const WebSocketEndpoint* websocket_endpoint(std::string_view path) const {
+        for (const auto& endpoint : websocket_endpoints)
+            if (endpoint.path == path) return &endpoint;
+        return nullptr;
+    }
 
     ServerOptions options;
     std::function<Response(Request&)> handler;
@@ -191,8 +206,11 @@ struct Server::Impl {
     bool cors_any = false;
     std::atomic<bool> stopping{false};
 
+    std::vector<WebSocketEndpoint> websocket_endpoints;  // fixed before listen()
+
     std::mutex sessions_mutex;  // taken once per connection, never per request
     std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+    std::unordered_map<detail::ServerWebSocket*, std::weak_ptr<detail::ServerWebSocket>> websockets;
 };
 
 class Server::Impl::Session {
@@ -217,6 +235,7 @@ class Server::Impl::Session {
 
   private:
     enum class ReadResult { ok, closed, rejected };
+    enum class Upgrade { none, refused, done };
 
     net::awaitable<ReadResult> read_request();
     ReadResult reject(beast::error_code ec);
@@ -226,6 +245,7 @@ class Server::Impl::Session {
     void build_head(const Response& res, bool keep_alive, bool no_body);
     void finish(const Response& res, std::chrono::steady_clock::time_point started);
     net::awaitable<void> linger_close();
+    Upgrade try_websocket(Response& refusal);
 
     Impl& server_;
     Stream stream_;
@@ -252,13 +272,14 @@ net::awaitable<void> Server::Impl::Session::run(std::shared_ptr<Session> self) {
                 res = to_response(rejection_);
             } else if (!build_request()) {
                 res = to_response(Problem{400, "", "malformed request target"});
-            } else {
-                // WebSocket upgrades will branch off here: hand the parsed request (parser_->release()), the stream
-                // and buffer_'s leftover bytes to the upgrade handler, then leave this loop.
+            } else if (const auto upgrade = try_websocket(res); upgrade == Upgrade::done) {
+                finish(Response::empty(101), started);
+                break;  // the socket now belongs to the WebSocket connection
+            } else if (upgrade == Upgrade::none) {
                 auto preflight = apply_cors();
                 res = preflight ? std::move(*preflight) : call_handler();
                 keep_alive = parser_->get().keep_alive() && !server_.stopping.load(std::memory_order_relaxed);
-            }
+            }  // else refused: `res` holds the answer, and the connection closes after it
 
             const bool no_body = res.status < 200 || res.status == 204 || res.status == 304;
             build_head(res, keep_alive, no_body);
@@ -412,6 +433,46 @@ bool Server::Impl::Session::build_request() {
     }
     req_.query.resize(i);
     return true;
+}
+
+// A request for a registered WebSocket path: not an upgrade -> 426; the acceptor's HttpError -> its problem (e.g.
+// 401), answered without upgrading; accepted -> the socket is handed to a WebSocket connection. Bytes the client
+// sent after the upgrade request, before our 101, are not carried over (a client must wait for the 101).
+Server::Impl::Session::Upgrade Server::Impl::Session::try_websocket(Response& refusal) {
+    const auto* endpoint = server_.websocket_endpoint(req_.path);
+    if (endpoint == nullptr) return Upgrade::none;
+    req_.route = endpoint->path;
+    if (req_.method != Method::get || !beast::websocket::is_upgrade(parser_->get())) {
+        refusal = to_response(Problem{426, "", "this endpoint only speaks WebSocket; send a GET upgrade request"});
+        refusal.headers.emplace_back("Upgrade", "websocket");
+        return Upgrade::refused;
+    }
+    if (server_.stopping.load(std::memory_order_relaxed)) {
+        refusal = to_response(Problem{503, "", "the server is shutting down"});
+        return Upgrade::refused;
+    }
+    WebSocketAccept accepted;
+    try {
+        accepted = endpoint->acceptor(req_);
+    } catch (const HttpError& e) {
+        refusal = to_response(e.problem());
+        return Upgrade::refused;
+    } catch (const std::exception& e) {
+        log::error("websocket acceptor failed: " + req_.path + " (request " + req_.request_id + "): " + e.what());
+        refusal = internal_error(req_.request_id);
+        return Upgrade::refused;
+    }
+    if (!accepted.session) {
+        log::error("websocket acceptor returned no session: " + req_.path);
+        refusal = internal_error(req_.request_id);
+        return Upgrade::refused;
+    }
+    Impl& server = server_;
+    auto connection = detail::start_websocket(stream_.release_socket(), req_, std::move(accepted), endpoint->options,
+                                              [&server](detail::ServerWebSocket* ws) { server.websocket_ended(ws); });
+    std::lock_guard lock(server.sessions_mutex);
+    server.websockets.emplace(connection.get(), connection);
+    return Upgrade::done;
 }
 
 Response Server::Impl::Session::call_handler() {
@@ -577,7 +638,26 @@ void Server::Impl::session_ended(Session* s) {
     {
         std::lock_guard lock(sessions_mutex);
         sessions.erase(s);
-        last = sessions.empty() && stopping.load();
+        last = sessions.empty() && websockets.empty() && stopping.load();
+    }
+    if (last) net::post(control, [this] { drain_timer.cancel(); });
+}
+
+std::vector<std::shared_ptr<detail::ServerWebSocket>> Server::Impl::live_websockets() {
+    std::vector<std::shared_ptr<detail::ServerWebSocket>> out;
+    std::lock_guard lock(sessions_mutex);
+    out.reserve(websockets.size());
+    for (const auto& [ptr, weak] : websockets)
+        if (auto ws = weak.lock()) out.push_back(std::move(ws));
+    return out;
+}
+
+void Server::Impl::websocket_ended(detail::ServerWebSocket* ws) {
+    bool last = false;
+    {
+        std::lock_guard lock(sessions_mutex);
+        websockets.erase(ws);
+        last = sessions.empty() && websockets.empty() && stopping.load();
     }
     if (last) net::post(control, [this] { drain_timer.cancel(); });
 }
@@ -588,14 +668,20 @@ void Server::Impl::stop() {
         beast::error_code ignored;
         acceptor.close(ignored);
         auto live = live_sessions();
-        if (live.empty()) return;
+        auto live_ws = live_websockets();
+        if (live.empty() && live_ws.empty()) return;
         for (auto& s : live) net::post(s->executor(), [s] { s->on_stop(); });
+        for (auto& ws : live_ws) ws->close(1001, "server shutting down");  // going away
         drain_timer.expires_after(options.drain_timeout);
         drain_timer.async_wait([this](beast::error_code ec) {
             if (ec) return;  // every session ended in time
             auto left = live_sessions();
-            if (!left.empty()) log::warn("http drain timeout: closing " + std::to_string(left.size()) + " connections");
+            auto left_ws = live_websockets();
+            if (!left.empty() || !left_ws.empty())
+                log::warn("http drain timeout: closing " + std::to_string(left.size() + left_ws.size()) +
+                          " connections");
             for (auto& s : left) net::post(s->executor(), [s] { s->close(); });
+            for (auto& ws : left_ws) ws->abort();
         });
     });
 }
@@ -612,6 +698,10 @@ Server::Server(ServerOptions options, std::function<Response(Request&)> handler,
     : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), metrics)) {}
 
 Server::~Server() = default;
+
+void Server::add_websocket(std::string path, WebSocketAcceptor acceptor, WebSocketOptions options) {
+    impl_->websocket_endpoints.push_back({std::move(path), std::move(acceptor), options});
+}
 
 std::uint16_t Server::listen() { return impl_->listen(); }
 void Server::run() { impl_->run(); }

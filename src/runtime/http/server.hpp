@@ -10,27 +10,33 @@
 #include "runtime/http/metrics.hpp"
 #include "runtime/http/request.hpp"
 #include "runtime/http/response.hpp"
+#include "runtime/http/websocket.hpp"
 
 namespace todoai::http {
 
 struct ServerOptions {
     std::string host = "0.0.0.0";
-    std::uint16_t port = 8000;  // 0 picks a free port; listen() returns it
-    std::size_t threads = 0;    // io threads; 0 = hardware concurrency
-    std::size_t body_limit = 1 << 20;       // bytes; larger Content-Length -> 413 before the body is read
-    std::size_t header_limit = 16 * 1024;   // bytes; larger -> 431
+    std::uint16_t port = 8000;                        // 0 picks a free port; listen() returns it
+    std::size_t threads = 0;                          // io threads; 0 = hardware concurrency
+    std::size_t body_limit = 1 << 20;                 // bytes; larger Content-Length -> 413 before the body is read
+    std::size_t header_limit = 16 * 1024;             // bytes; larger -> 431
     std::chrono::milliseconds read_timeout{30'000};   // to receive a whole request once it started
     std::chrono::milliseconds idle_timeout{60'000};   // keep-alive connection with no request
     std::chrono::milliseconds drain_timeout{10'000};  // on stop(): in-flight requests get this long
-    bool access_log = true;     // one JSON line per request
-    std::string cors_origins;   // comma-separated allowed origins, "*" for any, empty = no CORS headers
+    bool access_log = true;                           // one JSON line per request
+    std::string cors_origins;  // comma-separated allowed origins, "*" for any, empty = no CORS headers
 };
 
 class Server {
-public:
+  public:
     /// `handler` answers every request (usually Router::dispatch). It runs on an io thread and must not block long.
     Server(ServerOptions options, std::function<Response(Request&)> handler, Metrics& metrics);
     ~Server();
+
+    /// Serves WebSocket upgrades of GET `path` (exact match, before the handler sees the request): `acceptor` decides
+    /// (its HttpError is answered without upgrading), then the connection runs with `options`. A request for `path`
+    /// that is not an upgrade gets 426. stop() closes WebSockets with 1001 (going away). Call before listen().
+    void add_websocket(std::string path, WebSocketAcceptor acceptor, WebSocketOptions options = {});
 
     /// Binds and listens; throws std::runtime_error naming host:port and the reason (e.g. "address in use").
     std::uint16_t listen();
@@ -42,7 +48,7 @@ public:
     /// drain_timeout closes what is left. Safe to call from any thread or a signal handler context via asio.
     void stop();
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
