@@ -16,6 +16,7 @@
 #include <future>
 #include <map>
 #include <optional>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -496,6 +497,40 @@ TEST_F(ServerTest, StopForceClosesAfterDrainTimeout) {
     const auto elapsed = std::chrono::steady_clock::now() - t0;
     EXPECT_GE(elapsed, 90ms);  // held open for the drain timeout, not closed as idle
     EXPECT_LT(elapsed, 3s);
+}
+
+TEST_F(ServerTest, SurvivesGarbage) {
+    start();
+    std::mt19937 rng(42);
+    const std::string pieces[] = {"GET ",
+                                  "/",
+                                  "HTTP/1.1",
+                                  "\r\n",
+                                  ":",
+                                  "Content-Length: ",
+                                  "99999999999999999999",
+                                  "Transfer-Encoding: chunked",
+                                  "\r\n\r\n",
+                                  "ffffffffffffffff\r\n",
+                                  "%",
+                                  "\0",
+                                  "\xff"};
+    for (int round = 0; round < 100; ++round) {
+        std::string junk;
+        for (int i = 0; i < 12; ++i) {
+            if (rng() % 3 == 0)
+                junk += static_cast<char>(rng() % 256);
+            else
+                junk += pieces[rng() % std::size(pieces)];
+        }
+        Client c(port_);
+        c.send(junk);
+    }
+    Client c(port_);
+    c.send(get("/hello"));
+    const auto res = c.read_response();
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
 }
 
 TEST_F(ServerTest, StopBeforeRunReturns) {
