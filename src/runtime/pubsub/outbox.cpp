@@ -12,13 +12,11 @@ namespace {
 using Access = store::Database::Access;
 using SteadyClock = std::chrono::steady_clock;
 
-// Published rows are deleted at most this often, in chunks, so a cleanup never holds the write lock for long.
-constexpr std::chrono::minutes kCleanupEvery{1};
-constexpr std::int64_t kCleanupChunk = 5000;
-
 constexpr std::string_view kSelectUnpublished =
-    "SELECT seq, event_id, topic, partition_key, event FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1";
-constexpr std::string_view kMarkPublished = "UPDATE outbox SET published_at = $1 WHERE seq = $2";
+    "SELECT seq, event_id, topic, partition_key, event FROM outbox ORDER BY seq LIMIT $1";
+// A published row is deleted, not marked: the outbox then holds only what is still to send, so each commit touches
+// one small B-tree and the relay's scan never walks past history (the audit service keeps the history).
+constexpr std::string_view kDeletePublished = "DELETE FROM outbox WHERE seq = $1";
 
 }  // namespace
 
@@ -93,42 +91,12 @@ std::size_t OutboxRelay::publish_batch() {
 
     // Only now, after the bus confirmed: a crash before this commit re-sends the batch (consumers are idempotent).
     auto tx = db_.begin(Access::write);
-    const store::Value published_at = format_rfc3339(clock_.now());
-    for (const auto seq : seqs) tx->execute(kMarkPublished, {published_at, seq});
+    for (const auto seq : seqs) tx->execute(kDeletePublished, {seq});
     tx->commit();
     return batch.size();
 }
 
-std::size_t OutboxRelay::delete_expired() {
-    const auto cutoff =
-        format_rfc3339(clock_.now() - std::chrono::duration_cast<std::chrono::milliseconds>(options_.retention));
-    std::size_t deleted = 0;
-    for (;;) {
-        auto tx = db_.begin(Access::write);
-        // Rows are published in seq order, so the expired ones lie before the first row that is unpublished or
-        // young; walking the primary key up to it costs as much as there is to delete (no published_at index).
-        auto first_kept = tx->query(
-            "SELECT seq FROM outbox WHERE published_at IS NULL OR published_at >= $1 ORDER BY seq LIMIT 1", {cutoff});
-        std::int64_t boundary = 0;
-        if (!first_kept.empty()) {
-            boundary = first_kept[0].int64(0);
-        } else {
-            auto last = tx->query("SELECT MAX(seq) FROM outbox");
-            if (last.empty() || last[0].is_null(0)) return deleted;
-            boundary = last[0].int64(0) + 1;
-        }
-        auto lowest = tx->query("SELECT MIN(seq) FROM outbox");
-        if (lowest.empty() || lowest[0].is_null(0) || lowest[0].int64(0) >= boundary) return deleted;
-        const auto upto = std::min(boundary, lowest[0].int64(0) + kCleanupChunk);
-        const auto n = tx->execute("DELETE FROM outbox WHERE seq < $1 AND published_at IS NOT NULL", {upto});
-        tx->commit();
-        deleted += static_cast<std::size_t>(n);
-        if (upto == boundary) return deleted;
-    }
-}
-
 void OutboxRelay::run() {
-    auto next_cleanup = SteadyClock::now();
     for (;;) {
         if (stopping_) break;
         std::size_t sent = 0;
@@ -142,16 +110,6 @@ void OutboxRelay::run() {
             continue;
         }
         if (sent == options_.batch_size) continue;  // more may be waiting
-
-        if (SteadyClock::now() >= next_cleanup) {
-            next_cleanup = SteadyClock::now() + kCleanupEvery;
-            try {
-                if (const auto n = delete_expired(); n > 0)
-                    log::debug("outbox relay: deleted " + std::to_string(n) + " published rows past retention");
-            } catch (const std::exception& e) {
-                log::warn(std::string("outbox relay: deleting published rows failed: ") + e.what());
-            }
-        }
 
         std::unique_lock lock(mutex_);
         wake_.wait_for(lock, options_.idle_poll, [this] { return pending_ || stopping_; });

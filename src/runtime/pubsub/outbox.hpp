@@ -1,6 +1,6 @@
 #pragma once
 // The producer side of delivery (transactional outbox): a service writes each event into its own `outbox` table in
-// the same transaction as the change it describes; the relay publishes committed rows in order and marks them sent
+// the same transaction as the change it describes; the relay publishes committed rows in order and deletes them
 // only after the bus confirmed. A crash in between means a re-send (consumers are idempotent), never a loss.
 #include <atomic>
 #include <chrono>
@@ -18,15 +18,25 @@ namespace todoai::pubsub {
 /// The outbox table; a service includes these statements in one of its migrations.
 inline constexpr std::string_view kOutboxSqlite = R"sql(
 CREATE TABLE outbox (
-    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id      TEXT NOT NULL UNIQUE,
+    seq           INTEGER PRIMARY KEY,
+    event_id      TEXT NOT NULL,
     topic         TEXT NOT NULL,
     partition_key TEXT NOT NULL,
     event         TEXT NOT NULL,
-    created_at    TEXT NOT NULL,
-    published_at  TEXT
+    created_at    TEXT NOT NULL
 );
-CREATE INDEX outbox_unpublished ON outbox (seq) WHERE published_at IS NULL;
+)sql";
+
+/// The same table for PostgreSQL.
+inline constexpr std::string_view kOutboxPostgres = R"sql(
+CREATE TABLE outbox (
+    seq           BIGSERIAL PRIMARY KEY,
+    event_id      TEXT NOT NULL,
+    topic         TEXT NOT NULL,
+    partition_key TEXT NOT NULL,
+    event         TEXT NOT NULL,
+    created_at    TEXT NOT NULL
+);
 )sql";
 
 class Outbox {
@@ -42,7 +52,6 @@ struct RelayOptions {
     std::size_t batch_size = 256;
     std::chrono::milliseconds idle_poll{1000};     // a safety net: notify() wakes the relay at once
     std::chrono::milliseconds error_backoff{500};  // after a PublishError
-    std::chrono::hours retention{24};              // published rows older than this are deleted
 };
 
 /// Publishes one database's outbox. One relay per service store; it runs on its own thread.
@@ -58,13 +67,10 @@ class OutboxRelay {
     void notify();
     /// Publishes everything committed so far on the calling thread; returns how many rows were sent (tests, CLI).
     std::size_t drain_once();
-    /// Deletes published rows older than options.retention (the relay thread does it every minute); returns how
-    /// many. Unpublished rows are never deleted.
-    std::size_t delete_expired();
 
   private:
     void run();
-    /// Publishes up to batch_size committed rows in seq order and marks them; returns how many.
+    /// Publishes up to batch_size committed rows in seq order and deletes them; returns how many.
     std::size_t publish_batch();
 
     store::Database& db_;

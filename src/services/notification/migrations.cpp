@@ -45,23 +45,11 @@ CREATE INDEX notifications_by_user ON notifications (user_id, fired_at, id);
 CREATE INDEX notifications_unread_by_user ON notifications (user_id, is_read, fired_at, id);
 )sql";
 
-constexpr std::string_view kOutboxPostgres = R"sql(
-CREATE TABLE outbox (
-    seq           BIGSERIAL PRIMARY KEY,
-    event_id      TEXT NOT NULL UNIQUE,
-    topic         TEXT NOT NULL,
-    partition_key TEXT NOT NULL,
-    event         TEXT NOT NULL,
-    created_at    TEXT NOT NULL,
-    published_at  TEXT
-);
-CREATE INDEX outbox_unpublished ON outbox (seq) WHERE published_at IS NULL;
-)sql";
 
 const std::string kInitialSqlite =
     std::string(kScheduleSql) + std::string(pubsub::kOutboxSqlite) + std::string(pubsub::kProcessedEventsSql);
 const std::string kInitialPostgres =
-    std::string(kScheduleSql) + std::string(kOutboxPostgres) + std::string(pubsub::kProcessedEventsSql);
+    std::string(kScheduleSql) + std::string(pubsub::kOutboxPostgres) + std::string(pubsub::kProcessedEventsSql);
 
 const std::array<store::Migration, 1> kMigrations{{
     {1, "reminders, task marks, notifications, outbox, processed events", kInitialSqlite, kInitialPostgres},

@@ -1,5 +1,7 @@
 #include "services/todo/migrations.hpp"
 
+#include "runtime/pubsub/outbox.hpp"
+
 namespace todoai::todo {
 namespace {
 
@@ -26,19 +28,9 @@ CREATE TABLE tasks (
     created_at    TEXT NOT NULL,
     version       INTEGER NOT NULL,
     doc           TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX tasks_by_user_created ON tasks (user_id, created_at, id);
 CREATE INDEX tasks_by_user_due ON tasks (user_id, due_date);
-CREATE TABLE outbox (
-    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id      TEXT NOT NULL UNIQUE,
-    topic         TEXT NOT NULL,
-    partition_key TEXT NOT NULL,
-    event         TEXT NOT NULL,
-    created_at    TEXT NOT NULL,
-    published_at  TEXT
-);
-CREATE INDEX outbox_unpublished ON outbox (seq) WHERE published_at IS NULL;
 CREATE TABLE idempotency_keys (
     user_id       TEXT NOT NULL,
     key           TEXT NOT NULL,
@@ -47,7 +39,7 @@ CREATE TABLE idempotency_keys (
     response      TEXT NOT NULL,
     created_at    TEXT NOT NULL,
     PRIMARY KEY (user_id, key)
-);
+) WITHOUT ROWID;
 )sql";
 
 constexpr std::string_view kInitialPostgres = R"sql(
@@ -74,16 +66,6 @@ CREATE TABLE tasks (
 );
 CREATE INDEX tasks_by_user_created ON tasks (user_id, created_at, id);
 CREATE INDEX tasks_by_user_due ON tasks (user_id, due_date);
-CREATE TABLE outbox (
-    seq           BIGSERIAL PRIMARY KEY,
-    event_id      TEXT NOT NULL UNIQUE,
-    topic         TEXT NOT NULL,
-    partition_key TEXT NOT NULL,
-    event         TEXT NOT NULL,
-    created_at    TEXT NOT NULL,
-    published_at  TEXT
-);
-CREATE INDEX outbox_unpublished ON outbox (seq) WHERE published_at IS NULL;
 CREATE TABLE idempotency_keys (
     user_id       TEXT NOT NULL,
     key           TEXT NOT NULL,
@@ -96,7 +78,8 @@ CREATE TABLE idempotency_keys (
 )sql";
 
 constexpr store::Migration kMigrations[] = {
-    {1, "users, tasks, outbox, idempotency keys", kInitialSqlite, kInitialPostgres},
+    {1, "users, tasks, idempotency keys", kInitialSqlite, kInitialPostgres},
+    {2, "outbox", pubsub::kOutboxSqlite, pubsub::kOutboxPostgres},
 };
 
 }  // namespace
