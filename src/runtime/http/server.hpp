@@ -36,6 +36,7 @@ class Server {
     /// Serves WebSocket upgrades of GET `path` (exact match, before the handler sees the request): `acceptor` decides
     /// (its HttpError is answered without upgrading), then the connection runs with `options`. A request for `path`
     /// that is not an upgrade gets 426. stop() closes WebSockets with 1001 (going away). Call before listen().
+    /// Connections handed to sessions must not be used after the Server is destroyed (hold weak_ptrs beyond it).
     void add_websocket(std::string path, WebSocketAcceptor acceptor, WebSocketOptions options = {});
 
     /// Binds and listens; throws std::runtime_error naming host:port and the reason (e.g. "address in use").

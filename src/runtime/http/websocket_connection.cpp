@@ -270,6 +270,9 @@ void Connection::ended() {
     }
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).close(ignored);
+    // Beast's idle/closing timer would otherwise stay armed (keeping run() busy) while a session still holds us.
+    ws_.set_option(
+        websocket::stream_base::timeout{websocket::stream_base::none(), websocket::stream_base::none(), false});
     if (close_deadline_) close_deadline_->cancel();
     if (open_ && session_) {
         try {
