@@ -1,0 +1,285 @@
+#include "services/websocket/websocket_service.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "core/time.hpp"
+#include "runtime/auth/request_auth.hpp"
+#include "runtime/http/problem.hpp"
+#include "runtime/log/log.hpp"
+#include "runtime/pubsub/processed_events.hpp"
+#include "services/websocket/feed_event.hpp"
+#include "services/websocket/recent_events.hpp"
+
+namespace todoai::websocket {
+namespace {
+
+constexpr std::string_view kBearerPrefix = "bearer.";
+constexpr std::uint64_t kPruneEvery = 256;  // inserts between two prunes
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace
+
+class FeedSession;
+
+struct detail::FeedCore {
+    FeedCore(store::Database& d, const Clock& c, const auth::JwtCodec& j, WebSocketServiceOptions o)
+        : db(d), clock(c), jwt(j), options(o) {}
+
+    void add(const std::string& user_id, std::weak_ptr<FeedSession> session);
+    void remove(const std::string& user_id, const FeedSession* session);
+    void push(const std::string& user_id, const std::string& event_id, const std::string& payload);
+
+    store::Database& db;
+    const Clock& clock;
+    const auth::JwtCodec& jwt;
+    WebSocketServiceOptions options;
+    std::atomic<std::uint64_t> inserted{0};
+
+    // The hub (chat-multi's shared_state): user -> sessions. push() copies under the lock and sends after it.
+    mutable std::mutex mutex;
+    std::unordered_map<std::string, std::vector<std::weak_ptr<FeedSession>>> sessions;
+};
+
+// One connection's side of the feed. Registered in the hub when the upgrade is accepted, so nothing published
+// between the acceptor and on_open is missed: until the replay is done, live events are buffered.
+class FeedSession final : public http::WebSocketSession, public std::enable_shared_from_this<FeedSession> {
+  public:
+    FeedSession(std::shared_ptr<detail::FeedCore> core, std::string user_id, std::optional<std::string> after)
+        : core_(std::move(core)), user_id_(std::move(user_id)), after_(std::move(after)) {}
+
+    const std::string& user_id() const { return user_id_; }
+
+    void on_open(std::shared_ptr<http::WebSocketConnection> connection) override;
+    void on_message(std::string_view) override {}  // the feed is server -> client; a client's pings are ignored
+    void on_close() override;
+
+    // From the bus thread.
+    void deliver(const std::string& event_id, const std::string& payload);
+
+  private:
+    void replay();
+
+    std::shared_ptr<detail::FeedCore> core_;
+    const std::string user_id_;
+    std::optional<std::string> after_;
+
+    std::mutex mutex_;  // orders the replay against live events; held while queueing frames (send() never blocks)
+    std::shared_ptr<http::WebSocketConnection> connection_;
+    bool live_ = false;
+    bool overflowed_ = false;  // too many live events arrived before the replay finished
+    std::vector<std::pair<std::string, std::string>> buffered_;  // (event id, payload) until live_
+};
+
+void detail::FeedCore::add(const std::string& user_id, std::weak_ptr<FeedSession> session) {
+    std::lock_guard lock(mutex);
+    auto& list = sessions[user_id];
+    std::erase_if(list, [](const auto& w) { return w.expired(); });  // upgrades that never opened
+    list.push_back(std::move(session));
+}
+
+void detail::FeedCore::remove(const std::string& user_id, const FeedSession* session) {
+    std::lock_guard lock(mutex);
+    const auto it = sessions.find(user_id);
+    if (it == sessions.end()) return;
+    std::erase_if(it->second, [&](const auto& w) {
+        const auto s = w.lock();
+        return !s || s.get() == session;
+    });
+    if (it->second.empty()) sessions.erase(it);
+}
+
+void detail::FeedCore::push(const std::string& user_id, const std::string& event_id, const std::string& payload) {
+    std::vector<std::weak_ptr<FeedSession>> targets;
+    {
+        std::lock_guard lock(mutex);
+        const auto it = sessions.find(user_id);
+        if (it == sessions.end()) return;
+        targets = it->second;
+    }
+    for (const auto& weak : targets)
+        if (auto session = weak.lock()) session->deliver(event_id, payload);
+}
+
+void FeedSession::on_open(std::shared_ptr<http::WebSocketConnection> connection) {
+    {
+        std::lock_guard lock(mutex_);
+        connection_ = std::move(connection);
+    }
+    replay();
+}
+
+void FeedSession::replay() {
+    std::optional<std::vector<StoredEvent>> missed;
+    std::string resync;
+    if (after_) {
+        // Replayed and buffered frames together stay within the send queue (else the client would get 1008).
+        const auto max_replay = std::min(core_->options.max_replay, core_->options.send_queue_limit / 2);
+        const auto limit = static_cast<std::int64_t>(max_replay) + 1;
+        try {
+            auto tx = core_->db.begin(store::Database::Access::read);
+            missed = recent_events_after(*tx, user_id_, *after_, limit);
+            if (!missed)
+                resync = "unknown or expired event id '" + after_->substr(0, kMaxIdLength) + "'; reload";
+            else if (missed->size() > max_replay)
+                resync = "more than " + std::to_string(max_replay) + " missed events; reload";
+        } catch (const store::StoreError& e) {
+            log::warn(std::string("websocket replay failed: ") + e.what());
+            resync = "missed events are unavailable; reload";
+        }
+        if (!resync.empty()) missed.reset();
+    }
+
+    std::lock_guard lock(mutex_);
+    if (!connection_) return;
+    std::unordered_set<std::string> sent;
+    if (!resync.empty()) connection_->send(resync_message(resync));
+    if (missed) {
+        sent.reserve(missed->size());
+        for (auto& event : *missed) {
+            connection_->send(std::move(event.payload));
+            sent.insert(std::move(event.event_id));
+        }
+    }
+    if (overflowed_) {
+        connection_->send(resync_message("too many events while connecting; reload"));
+    } else {
+        for (auto& [id, payload] : buffered_)
+            if (!sent.contains(id)) connection_->send(std::move(payload));
+    }
+    buffered_ = {};
+    after_.reset();
+    live_ = true;
+}
+
+void FeedSession::deliver(const std::string& event_id, const std::string& payload) {
+    std::lock_guard lock(mutex_);
+    if (live_) {
+        if (connection_) connection_->send(payload);
+        return;
+    }
+    if (overflowed_) return;
+    if (buffered_.size() >= core_->options.send_queue_limit / 2) {
+        overflowed_ = true;
+        buffered_ = {};
+        return;
+    }
+    buffered_.emplace_back(event_id, payload);
+}
+
+void FeedSession::on_close() {
+    core_->remove(user_id_, this);
+    std::lock_guard lock(mutex_);
+    connection_.reset();
+    buffered_ = {};
+    live_ = true;
+}
+
+WebSocketService::WebSocketService(store::Database& db,
+                                   const Clock& clock,
+                                   const auth::JwtCodec& jwt,
+                                   WebSocketServiceOptions options)
+    : core_(std::make_shared<detail::FeedCore>(db, clock, jwt, options)) {}
+
+WebSocketService::~WebSocketService() = default;
+
+std::span<const store::Migration> WebSocketService::migrations() { return websocket_migrations(); }
+
+void WebSocketService::subscribe(pubsub::Bus& bus) {
+    for (auto topic : {kTaskEventsTopic, kRemindersTopic})
+        bus.subscribe(topic, kServiceName, [this](const pubsub::Message& m) { return handle(m); });
+}
+
+http::WebSocketOptions WebSocketService::websocket_options() const {
+    http::WebSocketOptions options;
+    options.heartbeat = core_->options.heartbeat;
+    options.send_queue_limit = core_->options.send_queue_limit;
+    return options;
+}
+
+http::WebSocketAcceptor WebSocketService::acceptor() {
+    return [core = core_](http::Request& req) {
+        std::string_view token;
+        std::string subprotocol;
+        if (auto q = req.query_param("token"); q && !q->empty()) {
+            token = *q;
+        } else if (auto offered = req.header("sec-websocket-protocol")) {
+            std::string_view list = *offered;
+            while (!list.empty()) {
+                const auto comma = list.find(',');
+                const auto item = trim(list.substr(0, comma));
+                if (item.size() > kBearerPrefix.size() && item.starts_with(kBearerPrefix)) {
+                    token = item.substr(kBearerPrefix.size());
+                    subprotocol.assign(item);
+                    break;
+                }
+                if (comma == std::string_view::npos) break;
+                list.remove_prefix(comma + 1);
+            }
+        }
+        std::string user_id;
+        if (!token.empty()) {
+            auto verified = core->jwt.verify(token);
+            if (auto* error = std::get_if<auth::TokenError>(&verified))
+                throw http::HttpError(401, "invalid token: " + error->reason);
+            user_id = std::move(std::get<auth::Claims>(verified).sub);
+        } else if (req.header("authorization")) {
+            user_id = auth::authenticate(req, core->jwt);  // 401 on a bad one
+        } else {
+            throw http::HttpError(401, "missing token: pass ?token=<JWT> or the subprotocol bearer.<JWT>");
+        }
+
+        std::optional<std::string> after;
+        if (auto a = req.query_param("after"); a && !a->empty()) after.emplace(*a);
+        auto session = std::make_shared<FeedSession>(core, user_id, std::move(after));
+        core->add(user_id, session);
+        return http::WebSocketAccept{std::move(session), std::move(subprotocol)};
+    };
+}
+
+pubsub::HandlerResult WebSocketService::handle(const pubsub::Message& message) {
+    auto parsed = parse_feed_event(message.payload);
+    if (auto* why = std::get_if<std::string>(&parsed)) return pubsub::HandlerResult::drop(std::move(*why));
+    const auto& event = std::get<FeedEvent>(parsed);
+    auto& core = *core_;
+    try {
+        const auto now = core.clock.now();
+        const auto now_text = format_rfc3339(now);
+        auto tx = core.db.begin(store::Database::Access::write);
+        // Already processed: rolled back on destruction, nothing pushed.
+        if (!pubsub::claim_event(*tx, event.event_id, kServiceName, now_text)) return pubsub::HandlerResult::ok();
+        if (!insert_recent_event(*tx, event.event_id, event.user_id, message.payload, now_text))
+            return pubsub::HandlerResult::ok();
+        if (core.inserted.fetch_add(1, std::memory_order_relaxed) % kPruneEvery == kPruneEvery - 1) {
+            const auto cutoff =
+                format_rfc3339(now - std::chrono::duration_cast<std::chrono::milliseconds>(core.options.retention));
+            prune_recent_events(*tx, event.user_id, cutoff, core.options.keep_per_user);
+        }
+        tx->commit();
+    } catch (const store::StoreError& e) {
+        return pubsub::HandlerResult::retry("websocket store: " + std::string(e.what()));
+    }
+    core.push(event.user_id, event.event_id, message.payload);
+    return pubsub::HandlerResult::ok();
+}
+
+std::size_t WebSocketService::connection_count(std::string_view user_id) const {
+    std::lock_guard lock(core_->mutex);
+    const auto it = core_->sessions.find(std::string(user_id));
+    if (it == core_->sessions.end()) return 0;
+    return static_cast<std::size_t>(
+        std::count_if(it->second.begin(), it->second.end(), [](const auto& w) { return !w.expired(); }));
+}
+
+}  // namespace todoai::websocket
