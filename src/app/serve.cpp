@@ -29,6 +29,7 @@
 #include "services/todo/series_routes.hpp"
 #include "services/todo/task_service.hpp"
 #include "services/todo/todo_routes.hpp"
+#include "services/websocket/websocket_service.hpp"
 
 namespace todoai::app {
 namespace {
@@ -60,13 +61,14 @@ std::string display_host(const std::string& host) {
 
 /// Every store of the all-in-one process: one SQLite file per service, plus the embedded bus's dead letters.
 struct Stores {
-    std::unique_ptr<store::Database> todo, audit, notification, recurring, bus;
+    std::unique_ptr<store::Database> todo, audit, notification, recurring, websocket, bus;
 
     explicit Stores(const std::filesystem::path& dir)
         : todo(open_store(dir, "todo", todo::migrations())),
           audit(open_store(dir, "audit", audit::AuditService::migrations())),
           notification(open_store(dir, "notification", notification::NotificationService::migrations())),
           recurring(open_store(dir, "recurring", recurring::RecurringService::migrations())),
+          websocket(open_store(dir, "websocket", websocket::WebSocketService::migrations())),
           bus(open_store(dir, "bus", pubsub::DeadLetterStore::migrations())) {}
 };
 
@@ -99,6 +101,9 @@ int serve(const Config& config, const std::string& service) {
     todo::AuthService accounts(*stores.todo, jwt, hasher, clock, std::chrono::seconds(config.token_ttl_seconds));
     todo::TaskService tasks(*stores.todo, clock, [&todo_relay] { todo_relay.notify(); });
     audit::AuditService audit(*stores.audit, clock);
+    // Declared before the server: the server and its open connections go first.
+    websocket::WebSocketService live(*stores.websocket, clock, jwt,
+                                     {.heartbeat = std::chrono::seconds(config.ws_heartbeat_interval_seconds)});
     notification::NotificationService notifications(*stores.notification, clock, timers,
                                                     std::chrono::seconds(config.reminder_check_interval_seconds),
                                                     [&notification_relay] { notification_relay.notify(); });
@@ -121,9 +126,12 @@ int serve(const Config& config, const std::string& service) {
                           {"audit-store", [&] { return stores.audit->ping(); }},
                           {"notification-store", [&] { return stores.notification->ping(); }},
                           {"recurring-store", [&] { return stores.recurring->ping(); }},
+                          {"websocket-store", [&] { return stores.websocket->ping(); }},
                           {"bus", [&] { return bus->ready(); }}},
                          metrics);
 
+    // The memory bus delivers to groups in subscription order: the live feed first, it is the latency that shows.
+    live.subscribe(*bus);
     audit.subscribe(*bus);
     notifications.subscribe(*bus);
     recurring.subscribe(*bus);
@@ -138,9 +146,13 @@ int serve(const Config& config, const std::string& service) {
     };
     http::Server server(
         options, [&router](http::Request& req) { return router.dispatch(req); }, metrics);
+    server.add_websocket(std::string(websocket::kPath), live.acceptor(), live.websocket_options());
     const auto port = server.listen();
 
     bus->start();
+    // Deliver what was committed before a crash first, so the reminder sweep below sees the completions and
+    // deletions that were still in the outbox.
+    todo_relay.drain_once();
     timers.start();
     notifications.start();
     todo_relay.start();
@@ -164,7 +176,7 @@ int serve(const Config& config, const std::string& service) {
     signal_waiter.join();
 
     // Requests are drained; now the events they committed, then the consumers.
-    todo_relay.stop();
+    todo_relay.stop(std::chrono::seconds(config.drain_seconds));
     notifications.stop();
     timers.stop();
     notification_relay.stop();
@@ -177,7 +189,7 @@ int migrate(const Config& config) {
     const auto data_dir = resolve_data_dir(config);
     Stores stores(data_dir);
     std::cout << "schemas up to date in " << data_dir.string()
-              << " (todo.db, audit.db, notification.db, recurring.db, bus.db)" << std::endl;
+              << " (todo.db, audit.db, notification.db, recurring.db, websocket.db, bus.db)" << std::endl;
     return 0;
 }
 

@@ -59,7 +59,9 @@ struct Failures {
     }
 };
 
-std::string S(const boost::json::value& v) { return v.is_string() ? std::string(v.as_string()) : boost::json::serialize(v); }
+std::string S(const boost::json::value& v) {
+    return v.is_string() ? std::string(v.as_string()) : boost::json::serialize(v);
+}
 
 class CrashTest : public ::testing::Test {
   protected:
@@ -104,13 +106,15 @@ class CrashTest : public ::testing::Test {
             }
             Op op;
             const int p = pick(rng);
-            op.kind = p < 30 ? Kind::plain : p < 55 ? Kind::reminder_open : p < 75 ? Kind::reminder_cancelled
-                                                                                  : Kind::recurring;
+            op.kind = p < 30   ? Kind::plain
+                      : p < 55 ? Kind::reminder_open
+                      : p < 75 ? Kind::reminder_cancelled
+                               : Kind::recurring;
             op.title = "w" + std::to_string(index) + "-" + std::to_string(n++);
             object body{{"title", op.title}};
             if (op.kind == Kind::reminder_open || op.kind == Kind::reminder_cancelled) {
-                op.remind_at = now_ms() + std::chrono::milliseconds(op.kind == Kind::reminder_open ? ahead_ms(rng)
-                                                                                                   : 1000);
+                op.remind_at =
+                    now_ms() + std::chrono::milliseconds(op.kind == Kind::reminder_open ? ahead_ms(rng) : 1000);
                 body["reminders"] = array{object{{"at", format_rfc3339(*op.remind_at)}}};
             }
             if (op.kind == Kind::recurring) {
@@ -147,9 +151,8 @@ TEST_F(CrashTest, KillNineRepeatedlyNothingLostNothingDoubled) {
     RecordProperty("crash_seed", std::to_string(seed));
     std::mt19937_64 rng(seed);
 
-    process_ = std::make_unique<TodoaiProcess>(dir_.path() / "data",
-                                               std::vector<std::string>{"serve", "all", "--reminder-check-interval",
-                                                                        "1"});
+    process_ = std::make_unique<TodoaiProcess>(
+        dir_.path() / "data", std::vector<std::string>{"serve", "all", "--reminder-check-interval", "1"});
     process_->start();
     {
         HttpClient c(process_->port());
@@ -233,8 +236,8 @@ TEST_F(CrashTest, KillNineRepeatedlyNothingLostNothingDoubled) {
         return true;
     };
     const bool did_settle = poll_until(kSettleDeadline, settled, 50ms);
-    EXPECT_TRUE(did_settle) << "delivery did not settle within " << kSettleDeadline.count()
-                            << " s; still waiting for " << pending_reason;
+    EXPECT_TRUE(did_settle) << "delivery did not settle within " << kSettleDeadline.count() << " s; still waiting for "
+                            << pending_reason;
 
     // --- A clean restart on top must change nothing (redelivery after it is absorbed), and a sweep passes.
     EXPECT_EQ(process_->stop(), 0) << "SIGTERM after the crashes did not exit 0";
@@ -244,9 +247,8 @@ TEST_F(CrashTest, KillNineRepeatedlyNothingLostNothingDoubled) {
         auto sentinel = after.authed("POST", "/api/" + user_ + "/tasks", token_, R"({"title":"sentinel"})");
         ASSERT_EQ(sentinel.status, 201) << sentinel.body;
         const auto sid = S(sentinel.json().at("id"));
-        EXPECT_TRUE(poll_until(10s, [&] {
-            return !fetch_all(after, token_, "/api/" + user_ + "/audit?task_id=" + sid).empty();
-        }));
+        EXPECT_TRUE(poll_until(
+            10s, [&] { return !fetch_all(after, token_, "/api/" + user_ + "/audit?task_id=" + sid).empty(); }));
         std::this_thread::sleep_for(1500ms);  // at least one catch-up sweep (interval 1 s) runs
     }
     tasks = fetch_all(after, token_, "/api/" + user_ + "/tasks");
@@ -358,8 +360,9 @@ TEST_F(CrashTest, KillNineRepeatedlyNothingLostNothingDoubled) {
         if (!done) {
             if (at < now) {
                 ++due_reminders;
-                if (n_notes != 1) f.add("due reminder of an open task did not fire exactly once",
-                                        id + ": " + std::to_string(n_notes));
+                if (n_notes != 1)
+                    f.add("due reminder of an open task did not fire exactly once",
+                          id + ": " + std::to_string(n_notes));
                 for (const auto* n : notes_by_task[id])
                     if (ts(n->at("remind_at")) != at) f.add("notification with the wrong remind_at", id);
             }
@@ -384,7 +387,8 @@ TEST_F(CrashTest, KillNineRepeatedlyNothingLostNothingDoubled) {
         if (t.at("series_id").is_null()) continue;
         series[S(t.at("series_id"))].push_back(&t);
         if (!instances.emplace(S(t.at("series_id")), ts(t.at("due_date"))).second)
-            f.add("two instances with the same (series_id, due_date)", S(t.at("series_id")) + " " + S(t.at("due_date")));
+            f.add("two instances with the same (series_id, due_date)",
+                  S(t.at("series_id")) + " " + S(t.at("due_date")));
     }
     for (const auto& [sid, members] : series) {
         std::size_t done = 0;
@@ -405,7 +409,8 @@ TEST_F(CrashTest, KillNineRepeatedlyNothingLostNothingDoubled) {
             f.add("acknowledged completion of a recurring task without successor", op.title);
 
     f.report();
-    const auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - wall_start);
+    const auto wall =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - wall_start);
     std::map<Kind, std::size_t> kinds;
     for (const auto& op : ops) ++kinds[op.kind];
     std::cout << "[crash] seed " << seed << ": " << kills << " kill -9s, " << ops.size() << " operations ("
@@ -417,8 +422,8 @@ TEST_F(CrashTest, KillNineRepeatedlyNothingLostNothingDoubled) {
               << event_ids.size() << " distinct ids), " << notes.size() << " notifications, " << due_reminders
               << " due reminders, " << cancelled_reminders << " reminders cancelled in time, " << completed_recurring
               << " completed recurring instances in " << series.size() << " series; load phase "
-              << std::chrono::duration_cast<std::chrono::milliseconds>(load_end - wall_start).count()
-              << " ms, total " << wall.count() << " ms" << std::endl;
+              << std::chrono::duration_cast<std::chrono::milliseconds>(load_end - wall_start).count() << " ms, total "
+              << wall.count() << " ms" << std::endl;
 }
 
 }  // namespace

@@ -181,8 +181,8 @@ TEST_F(EventFlow, ReminderTwoSecondsAheadFiresOnTimeOnceAndCanBeRead) {
     EXPECT_EQ(ts(note.at("remind_at")), remind_at);
     EXPECT_FALSE(note.at("read").as_bool());
     const auto lateness = ts(note.at("fired_at")) - ts(note.at("remind_at"));
-    EXPECT_LE(std::chrono::abs(lateness), 200ms) << "fired_at " << note.at("fired_at") << " remind_at "
-                                                 << note.at("remind_at");
+    EXPECT_LE(std::chrono::abs(lateness), 200ms)
+        << "fired_at " << note.at("fired_at") << " remind_at " << note.at("remind_at");
     EXPECT_GE(lateness, 0ms) << "fired before its time";
 
     // Audit: reminder.scheduled, then reminder.fired (newest first), for the same reminder.
@@ -257,8 +257,8 @@ TEST_F(EventFlow, ReminderOfATaskCompletedBeforeItsTimeNeverFiresEvenWithABacklo
     ASSERT_EQ(failures.load(), 0);
 
     const auto remind_at = now_ms() + 1000ms;
-    const auto id =
-        str(create({{"title", "done early"}, {"reminders", array{object{{"at", format_rfc3339(remind_at)}}}}}).at("id"));
+    const auto id = str(
+        create({{"title", "done early"}, {"reminders", array{object{{"at", format_rfc3339(remind_at)}}}}}).at("id"));
     auto done = complete(id);
     ASSERT_EQ(done.status, 200);
     const auto completed_at = ts(done.json().at("completed_at"));
@@ -267,20 +267,24 @@ TEST_F(EventFlow, ReminderOfATaskCompletedBeforeItsTimeNeverFiresEvenWithABacklo
     // Wait for the backlog to drain (the completion reaches the audit trail), then a sweep.
     std::vector<object> trail;
     std::optional<Timestamp> drained_at;
-    ASSERT_TRUE(poll_until(60s, [&] {
-        trail = audit_of(id);
-        if (trail.size() >= 2 && !drained_at) drained_at = now_ms();
-        return drained_at && now_ms() > remind_at + 1500ms;
-    }, 20ms));
+    ASSERT_TRUE(poll_until(
+        60s,
+        [&] {
+            trail = audit_of(id);
+            if (trail.size() >= 2 && !drained_at) drained_at = now_ms();
+            return drained_at && now_ms() > remind_at + 1500ms;
+        },
+        20ms));
     std::cout << "[backlog] the completion reached the audit trail "
               << std::chrono::duration_cast<std::chrono::milliseconds>(*drained_at - completed_at).count()
               << " ms after its commit (the reminder was due " << (remind_at - completed_at).count() << " ms after it)"
               << std::endl;
     await_quiescence();
     auto notes = fetch_all(*client_, token_, "/api/" + user_ + "/notifications");
-    EXPECT_TRUE(notes.empty()) << "the reminder fired although its task was completed "
-                               << std::chrono::duration_cast<std::chrono::milliseconds>(remind_at - completed_at).count()
-                               << " ms before its time: " << boost::json::serialize(boost::json::value_from(notes));
+    EXPECT_TRUE(notes.empty())
+        << "the reminder fired although its task was completed "
+        << std::chrono::duration_cast<std::chrono::milliseconds>(remind_at - completed_at).count()
+        << " ms before its time: " << boost::json::serialize(boost::json::value_from(notes));
     EXPECT_TRUE(audit("task_id=" + id + "&event_type=com.todoai.reminder.fired").empty());
 }
 
@@ -319,8 +323,7 @@ TEST_F(EventFlow, CompletingARecurringTaskYieldsExactlyOneNextInstance) {
     for (const auto& t : list)
         if (str(t.at("id")) != id) next_id = str(t.at("id"));
     // One task.completed for the original (no burst of updates), one task.created for the next.
-    EXPECT_EQ(types(audit_of(id)),
-              (std::vector<std::string>{"com.todoai.task.completed", "com.todoai.task.created"}));
+    EXPECT_EQ(types(audit_of(id)), (std::vector<std::string>{"com.todoai.task.completed", "com.todoai.task.created"}));
     EXPECT_EQ(types(audit_of(next_id)), (std::vector<std::string>{"com.todoai.task.created"}));
 
     // Completing -> reopening -> completing again still leaves exactly one next instance.

@@ -84,8 +84,12 @@ TEST_F(TaskList, SortsByEveryKeyBothWays) {
                                        : rank(by_priority[i - 1]) >= rank(by_priority[i]));
             const auto& d1 = by_due[i - 1].at("due_date");
             const auto& d2 = by_due[i].at("due_date");
-            if (d1.is_null()) EXPECT_TRUE(d2.is_null()) << "tasks without a due date come last";
-            if (!d1.is_null() && !d2.is_null()) EXPECT_TRUE(order == "asc" ? str(d1) <= str(d2) : str(d1) >= str(d2));
+            if (d1.is_null()) {
+                EXPECT_TRUE(d2.is_null()) << "tasks without a due date come last";
+            }
+            if (!d1.is_null() && !d2.is_null()) {
+                EXPECT_TRUE(order == "asc" ? str(d1) <= str(d2) : str(d1) >= str(d2));
+            }
         }
     }
 }
