@@ -96,6 +96,22 @@ void insert_notification(store::Transaction& tx, const ReminderRow& row, Timesta
         {row.id, row.user_id, row.task_id, row.title, time_value(row.remind_at), time_value(fired_at)});
 }
 
+std::vector<std::pair<std::string, std::string>> scheduled_tasks(store::Transaction& tx,
+                                                                 const std::vector<std::string>& ids) {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (ids.empty()) return out;
+    std::string sql = "SELECT id, task_id FROM reminders WHERE state = 'scheduled' AND id IN (";
+    std::vector<Value> params;
+    params.reserve(ids.size());
+    for (const auto& id : ids) {
+        params.emplace_back(id);
+        sql += (params.size() == 1 ? "$" : ", $") + std::to_string(params.size());
+    }
+    sql += ")";
+    for (const auto& row : tx.query(sql, params)) out.emplace_back(row.text(0), row.text(1));
+    return out;
+}
+
 std::vector<std::pair<std::string, Timestamp>> scheduled_between(store::Transaction& tx,
                                                                  std::optional<Timestamp> from,
                                                                  Timestamp to,

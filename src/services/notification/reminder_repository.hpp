@@ -65,6 +65,10 @@ std::optional<ReminderRow> claim_fire(store::Transaction& tx, const std::string&
 
 void insert_notification(store::Transaction& tx, const ReminderRow& row, Timestamp fired_at);
 
+/// Those of `ids` still scheduled: (id, task_id).
+std::vector<std::pair<std::string, std::string>> scheduled_tasks(store::Transaction& tx,
+                                                                 const std::vector<std::string>& ids);
+
 /// Scheduled reminders with from < remind_at <= to, earliest first.
 std::vector<std::pair<std::string, Timestamp>> scheduled_between(store::Transaction& tx,
                                                                  std::optional<Timestamp> from,

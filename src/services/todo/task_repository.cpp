@@ -116,6 +116,21 @@ bool TaskRepository::remove(store::Transaction& tx, std::string_view user_id, st
     return tx.execute("DELETE FROM tasks WHERE id = $1 AND user_id = $2", {std::string(id), std::string(user_id)}) == 1;
 }
 
+std::vector<std::string> TaskRepository::open_ids(store::Transaction& tx, const std::vector<std::string>& ids) {
+    std::vector<std::string> out;
+    if (ids.empty()) return out;
+    std::string sql = "SELECT id FROM tasks WHERE status <> 'complete' AND id IN (";
+    std::vector<Value> params;
+    params.reserve(ids.size());
+    for (const auto& id : ids) {
+        params.emplace_back(id);
+        sql += (params.size() == 1 ? "$" : ", $") + std::to_string(params.size());
+    }
+    sql += ")";
+    for (const auto& row : tx.query(sql, params)) out.push_back(row.text(0));
+    return out;
+}
+
 TaskPage TaskRepository::list(store::Transaction& tx, std::string_view user_id, const TaskQuery& q) {
     std::vector<Value> params{std::string(user_id)};
     std::string sql = "SELECT doc, id, ";

@@ -35,6 +35,9 @@ class TaskRepository {
     static bool remove(store::Transaction& tx, std::string_view user_id, std::string_view id);
 
     static TaskPage list(store::Transaction& tx, std::string_view user_id, const TaskQuery& query);
+
+    /// Those of `ids` whose task exists (of any user) and is not complete, in no particular order.
+    static std::vector<std::string> open_ids(store::Transaction& tx, const std::vector<std::string>& ids);
 };
 
 }  // namespace todoai::todo

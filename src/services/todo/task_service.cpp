@@ -1,5 +1,6 @@
 #include "services/todo/task_service.hpp"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
@@ -237,6 +238,22 @@ void TaskService::remove(const std::string& user_id,
 TaskPage TaskService::list(const std::string& user_id, const TaskQuery& query) {
     auto tx = db_.begin(store::Database::Access::read);
     return TaskRepository::list(*tx, user_id, query);
+}
+
+std::vector<std::string> TaskService::open_task_ids(const std::vector<std::string>& ids) {
+    std::vector<std::string> found;
+    {
+        auto tx = db_.begin(store::Database::Access::read);
+        found = TaskRepository::open_ids(*tx, ids);
+    }
+    std::vector<std::string> out;
+    out.reserve(found.size());
+    for (const auto& id : ids) {
+        if (std::find(found.begin(), found.end(), id) != found.end() &&
+            std::find(out.begin(), out.end(), id) == out.end())
+            out.push_back(id);
+    }
+    return out;
 }
 
 }  // namespace todoai::todo

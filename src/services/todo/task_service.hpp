@@ -66,6 +66,10 @@ class TaskService {
 
     TaskPage list(const std::string& user_id, const TaskQuery& query);
 
+    /// Those of `ids` whose task exists and is not complete (deleted tasks do not exist), in the order asked, each
+    /// once. For the notification service's check before a reminder fires (POST /internal/tasks/open).
+    std::vector<std::string> open_task_ids(const std::vector<std::string>& ids);
+
     /// The recurring service's invocation: creates the next instance of series `series_id` under its derived `id`
     /// (status pending), with its task.created event, as create() does. When a task with that id already exists,
     /// returns it and writes nothing (`created` false): a redelivered completion creates no second instance.
