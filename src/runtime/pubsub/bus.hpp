@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace todoai::pubsub {
 
@@ -35,6 +36,13 @@ struct Message {
 /// Exceptions count as RETRY with the exception's text as the reason.
 using Handler = std::function<HandlerResult(const Message&)>;
 
+/// A consumer that takes several messages at once, so it can apply them in one transaction (one commit for a batch
+/// instead of one per event: what lets consumers keep up with producers). Returns one result per message, in order.
+/// If the batch as a whole failed (its transaction did not commit), return RETRY for every message: the bus retries
+/// the batch with backoff. A mix is allowed (e.g. DROP for a malformed message, SUCCESS for the rest); messages
+/// answered RETRY in a mix are retried one by one after the batch. Exceptions count as RETRY for the whole batch.
+using BatchHandler = std::function<std::vector<HandlerResult>(std::span<const Message>)>;
+
 struct RetryPolicy {
     int max_attempts = 5;  // then the message is dead-lettered
     std::chrono::milliseconds initial_backoff{20};
@@ -54,6 +62,10 @@ public:
     /// Registers `group`'s handler for `topic`; call before start(). Each group receives every message of the
     /// topic; within a group, messages with the same key arrive in publish order.
     virtual void subscribe(std::string_view topic, std::string_view group, Handler handler) = 0;
+
+    /// Like subscribe(), for a group that applies messages in batches. Per-key order is kept; a batch holds messages
+    /// of one topic, in publish order, at most as many as one publish() call.
+    virtual void subscribe_batch(std::string_view topic, std::string_view group, BatchHandler handler) = 0;
 
     /// Publishes `batch` in order and returns once the bus holds all of it durably. The memory bus delivers to
     /// every subscriber before returning: each answered SUCCESS, or DROP / exhausted RETRY, in which case the

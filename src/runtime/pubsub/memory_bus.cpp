@@ -19,7 +19,8 @@ constexpr std::size_t kReplayBatch = 256;
 struct Subscription {
     std::string topic;
     std::string group;
-    Handler handler;
+    Handler handler;             // a per-message group, or
+    BatchHandler batch_handler;  // a batch group (exactly one of the two is set)
 };
 
 // The bus stopped while a delivery waited for its backoff: the message is not done for this group.
@@ -35,7 +36,12 @@ class MemoryBus final : public Bus {
 
     void subscribe(std::string_view topic, std::string_view group, Handler handler) override {
         std::unique_lock lock(subscriptions_mutex_);
-        subscriptions_.push_back({std::string(topic), std::string(group), std::move(handler)});
+        subscriptions_.push_back({std::string(topic), std::string(group), std::move(handler), {}});
+    }
+
+    void subscribe_batch(std::string_view topic, std::string_view group, BatchHandler handler) override {
+        std::unique_lock lock(subscriptions_mutex_);
+        subscriptions_.push_back({std::string(topic), std::string(group), {}, std::move(handler)});
     }
 
     void publish(std::span<const Message> batch) override {
@@ -49,11 +55,28 @@ class MemoryBus final : public Bus {
             ~Leave() { bus.leave(); }
         } leave{*this};
 
+        // Group after group, in subscription order (the app subscribes the live feed first: its latency shows);
+        // each group gets the batch's messages of its topic in publish order.
         std::shared_lock subscriptions(subscriptions_mutex_);
-        for (const auto& message : batch) {
-            for (const auto& sub : subscriptions_) {
+        for (const auto& sub : subscriptions_) {
+            if (sub.batch_handler) {
+                std::vector<Message> messages;
+                for (const auto& message : batch)
+                    if (message.topic == sub.topic) messages.push_back(message);
+                if (messages.empty()) continue;
+                try {
+                    deliver_batch(sub, std::move(messages));
+                } catch (const Interrupted&) {
+                    throw PublishError("the in-process bus stopped while delivering a batch to group '" + sub.group +
+                                       "'");
+                }
+                continue;
+            }
+            for (const auto& message : batch) {
                 if (sub.topic != message.topic) continue;
-                auto [delivered, failed, reason] = deliver_or_interrupt(sub, message);
+                Message first = message;
+                first.attempt = 1;
+                auto [delivered, failed, reason] = deliver_or_interrupt(sub, std::move(first));
                 if (delivered) continue;
                 if (!failed) throw PublishError("the in-process bus stopped while delivering '" + message.id + "'");
                 record_dead_letter(*failed, sub.group, reason);
@@ -90,36 +113,116 @@ class MemoryBus final : public Bus {
         std::string reason;
     };
 
-    Delivery deliver_or_interrupt(const Subscription& sub, const Message& message) {
+    Delivery deliver_or_interrupt(const Subscription& sub, Message message) {
         try {
-            return deliver(sub, message);
+            return deliver(sub, std::move(message));
         } catch (const Interrupted&) {
             return {};
         }
     }
 
-    // One group, one message: RETRY (or an exception) is retried with doubling backoff up to max_attempts.
-    Delivery deliver(const Subscription& sub, const Message& original) {
-        Message message = original;
-        message.attempt = 1;
+    // The wait before retrying a message that failed its `attempt`-th try: initial_backoff doubling, capped.
+    std::chrono::milliseconds backoff_after(int attempt) const {
         auto backoff = retry_.initial_backoff;
+        for (int i = 1; i < attempt && backoff < retry_.max_backoff; ++i) backoff *= 2;
+        return std::min(backoff, retry_.max_backoff);
+    }
+
+    // One message to either kind of group (a batch group gets a span of one). Exceptions, and a batch handler's
+    // result vector of the wrong size, count as RETRY.
+    HandlerResult call_one(const Subscription& sub, const Message& message) {
+        try {
+            if (sub.handler) return sub.handler(message);
+            auto results = sub.batch_handler(std::span<const Message>(&message, 1));
+            if (results.size() == 1) return std::move(results.front());
+            return HandlerResult::retry(wrong_size(sub, results.size(), 1));
+        } catch (const std::exception& e) {
+            return HandlerResult::retry(e.what());
+        } catch (...) {
+            return HandlerResult::retry("unknown exception");
+        }
+    }
+
+    static std::string wrong_size(const Subscription& sub, std::size_t got, std::size_t expected) {
+        auto text = "group '" + sub.group + "' returned " + std::to_string(got) + " result(s) for a batch of " +
+                    std::to_string(expected) + " on '" + sub.topic + "'; retrying the batch";
+        log::error("bus: " + text);
+        return text;
+    }
+
+    // One group, one message, from message.attempt on: RETRY (or an exception) is retried with doubling backoff up
+    // to max_attempts.
+    Delivery deliver(const Subscription& sub, Message message) {
         for (;;) {
-            HandlerResult result;
-            try {
-                result = sub.handler(message);
-            } catch (const std::exception& e) {
-                result = HandlerResult::retry(e.what());
-            } catch (...) {
-                result = HandlerResult::retry("unknown exception");
-            }
+            HandlerResult result = call_one(sub, message);
             if (result.outcome == Outcome::success) return {.delivered = true};
             if (result.outcome == Outcome::drop) return {.failed = message, .reason = std::move(result.reason)};
             if (message.attempt >= retry_.max_attempts) return {.failed = message, .reason = std::move(result.reason)};
             log::debug("bus: group '" + sub.group + "' asked to retry event '" + message.id + "' on '" + message.topic +
                        "' (attempt " + std::to_string(message.attempt) + "): " + result.reason);
-            wait_or_interrupt(backoff);
-            backoff = std::min(backoff * 2, retry_.max_backoff);
+            wait_or_interrupt(backoff_after(message.attempt));
             ++message.attempt;
+        }
+    }
+
+    // One batch group, its messages of one publish() (all of its topic, in order). All RETRY (or an exception, or
+    // a result vector of the wrong size) retries the whole batch with backoff, then dead-letters each message; in a
+    // mix, DROP is dead-lettered and RETRY is retried one message at a time after the batch, in order. Throws
+    // Interrupted when the bus stops during a backoff.
+    void deliver_batch(const Subscription& sub, std::vector<Message> messages) {
+        for (auto& m : messages) m.attempt = 1;
+        std::vector<HandlerResult> results;
+        for (;;) {
+            bool whole_batch_failed = true;  // then retried as a whole
+            std::string failure;
+            try {
+                results = sub.batch_handler(std::span<const Message>(messages));
+                if (results.size() != messages.size())
+                    failure = wrong_size(sub, results.size(), messages.size());
+                else if (std::all_of(results.begin(), results.end(),
+                                     [](const HandlerResult& r) { return r.outcome == Outcome::retry; }))
+                    failure = results.front().reason;
+                else
+                    whole_batch_failed = false;
+            } catch (const std::exception& e) {
+                failure = e.what();
+            } catch (...) {
+                failure = "unknown exception";
+            }
+            if (!whole_batch_failed) break;  // a result per message, not all RETRY
+
+            const int attempt = messages.front().attempt;
+            if (attempt >= retry_.max_attempts) {
+                const bool per_message = results.size() == messages.size();
+                for (std::size_t i = 0; i < messages.size(); ++i)
+                    record_dead_letter(messages[i], sub.group, per_message ? results[i].reason : failure);
+                return;
+            }
+            log::debug("bus: group '" + sub.group + "' asked to retry a batch of " + std::to_string(messages.size()) +
+                       " on '" + sub.topic + "' (attempt " + std::to_string(attempt) + "): " + failure);
+            wait_or_interrupt(backoff_after(attempt));
+            for (auto& m : messages) ++m.attempt;
+            results.clear();
+        }
+
+        for (std::size_t i = 0; i < messages.size(); ++i) {
+            auto& result = results[i];
+            if (result.outcome == Outcome::success) continue;
+            Message& message = messages[i];
+            if (result.outcome == Outcome::drop) {
+                record_dead_letter(message, sub.group, result.reason);
+                continue;
+            }
+            if (message.attempt >= retry_.max_attempts) {
+                record_dead_letter(message, sub.group, result.reason);
+                continue;
+            }
+            log::debug("bus: group '" + sub.group + "' asked to retry event '" + message.id + "' of a batch on '" +
+                       message.topic + "' (attempt " + std::to_string(message.attempt) + "): " + result.reason);
+            wait_or_interrupt(backoff_after(message.attempt));
+            ++message.attempt;
+            auto delivery = deliver(sub, std::move(message));
+            if (delivery.failed) record_dead_letter(*delivery.failed, sub.group, delivery.reason);
         }
     }
 

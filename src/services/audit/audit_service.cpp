@@ -1,5 +1,8 @@
 #include "services/audit/audit_service.hpp"
 
+#include <utility>
+#include <variant>
+
 #include "core/time.hpp"
 #include "runtime/auth/request_auth.hpp"
 #include "runtime/http/problem.hpp"
@@ -15,24 +18,43 @@ std::span<const store::Migration> AuditService::migrations() { return audit_migr
 
 void AuditService::subscribe(pubsub::Bus& bus) {
     for (auto topic : {kTaskEventsTopic, kRemindersTopic})
-        bus.subscribe(topic, kServiceName, [this](const pubsub::Message& m) { return handle(m); });
+        bus.subscribe_batch(topic, kServiceName,
+                            [this](std::span<const pubsub::Message> batch) { return handle_batch(batch); });
 }
 
 pubsub::HandlerResult AuditService::handle(const pubsub::Message& message) {
-    auto parsed = parse_audit_event(message.payload);
-    if (auto* why = std::get_if<std::string>(&parsed)) return pubsub::HandlerResult::drop(std::move(*why));
-    const auto& record = std::get<AuditRecord>(parsed);
+    return std::move(handle_batch(std::span<const pubsub::Message>(&message, 1)).front());
+}
+
+std::vector<pubsub::HandlerResult> AuditService::handle_batch(std::span<const pubsub::Message> batch) {
+    std::vector<pubsub::HandlerResult> results(batch.size());
+    std::vector<AuditRecord> records;
+    records.reserve(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        auto parsed = parse_audit_event(batch[i].payload);
+        if (auto* why = std::get_if<std::string>(&parsed))
+            results[i] = pubsub::HandlerResult::drop(std::move(*why));
+        else
+            records.push_back(std::move(std::get<AuditRecord>(parsed)));
+    }
+    if (records.empty()) return results;  // nothing to store: a malformed event is DROP even while the store is down
     try {
         const auto now = format_rfc3339(clock_.now());
         auto tx = db_.begin(store::Database::Access::write);
-        // Already processed: the transaction rolls back on destruction and nothing changes.
-        if (!pubsub::claim_event(*tx, record.event_id, kServiceName, now)) return pubsub::HandlerResult::ok();
-        insert_record(*tx, record, now);
-        tx->commit();
-        return pubsub::HandlerResult::ok();
+        bool changed = false;
+        for (const auto& record : records) {
+            // Already processed (a redelivery, or twice in this batch): skipped, nothing changes.
+            if (!pubsub::claim_event(*tx, record.event_id, kServiceName, now)) continue;
+            insert_record(*tx, record, now);
+            changed = true;
+        }
+        if (changed) tx->commit();  // else rolled back on destruction
     } catch (const store::StoreError& e) {
-        return pubsub::HandlerResult::retry("audit store: " + std::string(e.what()));
+        // The transaction did not commit: nothing of the batch is stored, the bus retries all of it.
+        return std::vector<pubsub::HandlerResult>(
+            batch.size(), pubsub::HandlerResult::retry("audit store: " + std::string(e.what())));
     }
+    return results;
 }
 
 std::string AuditService::list_json(std::string_view user_id, const AuditQuery& query) {

@@ -3,6 +3,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "runtime/auth/jwt.hpp"
@@ -24,7 +25,8 @@ class AuditService {
 
     static std::span<const store::Migration> migrations();
 
-    /// Subscribes handle() to "task-events" and "reminders" as group "audit-service". Call before bus.start().
+    /// Subscribes handle_batch() to "task-events" and "reminders" as group "audit-service". Call before
+    /// bus.start().
     void subscribe(pubsub::Bus& bus);
 
     /// GET /api/{user_id}/audit — the user's audit trail, newest first.
@@ -42,6 +44,11 @@ class AuditService {
     /// cannot be audited, RETRY when the store fails. The marker processed-{event_id}-audit-service and the item
     /// are written in one transaction.
     pubsub::HandlerResult handle(const pubsub::Message& message);
+
+    /// The batch handler: the batch's well-formed events are stored in one transaction (marker and item per event,
+    /// as handle() does), committed once. One result per message: DROP with the reason for an event that cannot be
+    /// audited (the others are still stored), SUCCESS for the rest; RETRY for every message when the store fails.
+    std::vector<pubsub::HandlerResult> handle_batch(std::span<const pubsub::Message> batch);
 
     /// The 200 body of the list route.
     std::string list_json(std::string_view user_id, const AuditQuery& query);

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "core/time.hpp"
@@ -198,7 +199,8 @@ std::span<const store::Migration> WebSocketService::migrations() { return websoc
 
 void WebSocketService::subscribe(pubsub::Bus& bus) {
     for (auto topic : {kTaskEventsTopic, kRemindersTopic})
-        bus.subscribe(topic, kServiceName, [this](const pubsub::Message& m) { return handle(m); });
+        bus.subscribe_batch(topic, kServiceName,
+                            [this](std::span<const pubsub::Message> batch) { return handle_batch(batch); });
 }
 
 http::WebSocketOptions WebSocketService::websocket_options() const {
@@ -249,29 +251,49 @@ http::WebSocketAcceptor WebSocketService::acceptor() {
 }
 
 pubsub::HandlerResult WebSocketService::handle(const pubsub::Message& message) {
-    auto parsed = parse_feed_event(message.payload);
-    if (auto* why = std::get_if<std::string>(&parsed)) return pubsub::HandlerResult::drop(std::move(*why));
-    const auto& event = std::get<FeedEvent>(parsed);
+    return std::move(handle_batch(std::span<const pubsub::Message>(&message, 1)).front());
+}
+
+std::vector<pubsub::HandlerResult> WebSocketService::handle_batch(std::span<const pubsub::Message> batch) {
+    std::vector<pubsub::HandlerResult> results(batch.size());
+    std::vector<std::pair<FeedEvent, const pubsub::Message*>> events;
+    events.reserve(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        auto parsed = parse_feed_event(batch[i].payload);
+        if (auto* why = std::get_if<std::string>(&parsed))
+            results[i] = pubsub::HandlerResult::drop(std::move(*why));
+        else
+            events.emplace_back(std::move(std::get<FeedEvent>(parsed)), &batch[i]);
+    }
+    if (events.empty()) return results;
+
     auto& core = *core_;
+    std::vector<std::size_t> fresh;  // indexes into `events` of those recorded now: pushed after the commit
     try {
         const auto now = core.clock.now();
         const auto now_text = format_rfc3339(now);
         auto tx = core.db.begin(store::Database::Access::write);
-        // Already processed: rolled back on destruction, nothing pushed.
-        if (!pubsub::claim_event(*tx, event.event_id, kServiceName, now_text)) return pubsub::HandlerResult::ok();
-        if (!insert_recent_event(*tx, event.event_id, event.user_id, message.payload, now_text))
-            return pubsub::HandlerResult::ok();
-        if (core.inserted.fetch_add(1, std::memory_order_relaxed) % kPruneEvery == kPruneEvery - 1) {
-            const auto cutoff =
-                format_rfc3339(now - std::chrono::duration_cast<std::chrono::milliseconds>(core.options.retention));
-            prune_recent_events(*tx, event.user_id, cutoff, core.options.keep_per_user);
+        for (std::size_t k = 0; k < events.size(); ++k) {
+            const auto& [event, message] = events[k];
+            // Already processed (a redelivery, or twice in this batch): not recorded, not pushed.
+            if (!pubsub::claim_event(*tx, event.event_id, kServiceName, now_text)) continue;
+            if (!insert_recent_event(*tx, event.event_id, event.user_id, message->payload, now_text)) continue;
+            fresh.push_back(k);
+            if (core.inserted.fetch_add(1, std::memory_order_relaxed) % kPruneEvery == kPruneEvery - 1) {
+                const auto cutoff =
+                    format_rfc3339(now - std::chrono::duration_cast<std::chrono::milliseconds>(core.options.retention));
+                prune_recent_events(*tx, event.user_id, cutoff, core.options.keep_per_user);
+            }
         }
-        tx->commit();
+        // Nothing new: rolled back on destruction, as a lone redelivery always was.
+        if (!fresh.empty()) tx->commit();
     } catch (const store::StoreError& e) {
-        return pubsub::HandlerResult::retry("websocket store: " + std::string(e.what()));
+        // The transaction did not commit: nothing recorded, nothing pushed; the bus retries the whole batch.
+        return std::vector<pubsub::HandlerResult>(
+            batch.size(), pubsub::HandlerResult::retry("websocket store: " + std::string(e.what())));
     }
-    core.push(event.user_id, event.event_id, message.payload);
-    return pubsub::HandlerResult::ok();
+    for (const auto k : fresh) core.push(events[k].first.user_id, events[k].first.event_id, events[k].second->payload);
+    return results;
 }
 
 std::size_t WebSocketService::connection_count(std::string_view user_id) const {

@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "runtime/auth/jwt.hpp"
@@ -44,7 +45,8 @@ class WebSocketService {
 
     static std::span<const store::Migration> migrations();
 
-    /// Subscribes handle() to "task-events" and "reminders" as group "websocket-service". Call before bus.start().
+    /// Subscribes handle_batch() to "task-events" and "reminders" as group "websocket-service". Call before
+    /// bus.start().
     void subscribe(pubsub::Bus& bus);
 
     /// For Server::add_websocket(kPath, acceptor(), websocket_options()). Before the upgrade: the token from
@@ -60,6 +62,12 @@ class WebSocketService {
     /// it to the user's connections only when it was new (a redelivery is not pushed twice). DROP for a malformed
     /// event, RETRY when the store fails.
     pubsub::HandlerResult handle(const pubsub::Message& message);
+
+    /// The batch handler: records the batch's well-formed events (each with its marker) in one transaction,
+    /// committed once, then pushes the newly recorded ones to their users' connections, in order. One result per
+    /// message: DROP for a malformed event (the others are still recorded), SUCCESS for the rest; RETRY for every
+    /// message when the store fails (nothing pushed).
+    std::vector<pubsub::HandlerResult> handle_batch(std::span<const pubsub::Message> batch);
 
     /// Open (or opening) connections of `user_id`.
     std::size_t connection_count(std::string_view user_id) const;

@@ -21,8 +21,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <span>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "runtime/pubsub/bus.hpp"
@@ -86,6 +89,14 @@ class BusContract : public ::testing::Test {
         return [this, group](const Message& m) {
             received_.add(group, m);
             return HandlerResult::ok();
+        };
+    }
+
+    /// A batch handler that records every message of every batch to `group` and answers SUCCESS for each.
+    BatchHandler recording_batch(const std::string& group) {
+        return [this, group](std::span<const Message> batch) {
+            for (const auto& m : batch) received_.add(group, m);
+            return std::vector<HandlerResult>(batch.size(), HandlerResult::ok());
         };
     }
 
@@ -281,6 +292,196 @@ TYPED_TEST_P(BusContract, PublishToATopicWithoutSubscribersIsFine) {
     EXPECT_TRUE(this->env_->dead_letters("nobody-listens-dlq").empty());
 }
 
+/// The calls a batch handler got: each call's (id, attempt) pairs. Thread-safe.
+class BatchCalls {
+  public:
+    using Call = std::vector<std::pair<std::string, int>>;
+    void add(std::span<const Message> batch) {
+        Call call;
+        for (const auto& m : batch) call.emplace_back(m.id, m.attempt);
+        std::lock_guard lock(mutex_);
+        calls_.push_back(std::move(call));
+    }
+    std::vector<Call> all() {
+        std::lock_guard lock(mutex_);
+        return calls_;
+    }
+
+  private:
+    std::mutex mutex_;
+    std::vector<Call> calls_;
+};
+
+TYPED_TEST_P(BusContract, BatchGroupGetsEveryMessageOnceInPublishOrderPerKey) {
+    constexpr int kMessages = 1000;
+    constexpr int kKeys = 10;
+    constexpr std::size_t kPublishSize = 50;
+    std::mutex mutex;
+    std::vector<std::size_t> batch_sizes;
+    this->bus().subscribe_batch("orders", "audit", [&](std::span<const Message> batch) {
+        {
+            std::lock_guard lock(mutex);
+            batch_sizes.push_back(batch.size());
+        }
+        for (const auto& m : batch) {
+            EXPECT_EQ(m.topic, "orders");
+            EXPECT_EQ(m.attempt, 1);
+        }
+        return this->recording_batch("audit")(batch);
+    });
+    this->bus().subscribe("orders", "websocket", this->recording("websocket"));  // per-message groups still work
+    this->bus().subscribe_batch("other", "notification", this->recording_batch("notification"));
+    this->bus().start();
+
+    std::vector<Message> batch;
+    for (int i = 0; i < kMessages; ++i) {
+        batch.push_back(message("orders", "user-" + std::to_string(i % kKeys), std::to_string(i)));
+        if (i % 100 == 0) batch.push_back(message("other", "user-0", "x" + std::to_string(i)));
+        if (batch.size() >= kPublishSize) {
+            this->bus().publish(batch);
+            batch.clear();
+        }
+    }
+    if (!batch.empty()) this->bus().publish(batch);
+
+    ASSERT_TRUE(this->received_.await("notification", 10));
+    for (const std::string group : {"audit", "websocket"}) {
+        ASSERT_TRUE(this->received_.await(group, kMessages)) << group;
+        const auto seen = this->received_.of(group);
+        EXPECT_EQ(seen.size(), static_cast<std::size_t>(kMessages)) << group << ": each message once";
+        std::set<std::string> ids;
+        std::map<std::string, int> last;
+        for (const auto& m : seen) {
+            EXPECT_TRUE(ids.insert(m.id).second) << group << ": " << m.id << " twice";
+            const int n = std::stoi(m.id);
+            EXPECT_EQ(m.key, "user-" + std::to_string(n % kKeys));
+            auto [it, first] = last.emplace(m.key, n);
+            if (!first) {
+                EXPECT_GT(n, it->second) << group << ": " << m.key << " out of order";
+                it->second = n;
+            }
+        }
+        EXPECT_EQ(last.size(), static_cast<std::size_t>(kKeys));
+    }
+    EXPECT_EQ(this->received_.of("notification").size(), 10u);
+    std::lock_guard lock(mutex);
+    for (const auto size : batch_sizes) {
+        EXPECT_GE(size, 1u);
+        EXPECT_LE(size, kPublishSize) << "a batch holds at most one publish()";
+    }
+}
+
+TYPED_TEST_P(BusContract, BatchAllRetryIsRetriedAsAWholeThenSucceeds) {
+    BatchCalls calls;
+    this->bus().subscribe_batch("orders", "audit", [&](std::span<const Message> batch) {
+        calls.add(batch);
+        if (batch.front().attempt == 1)
+            return std::vector<HandlerResult>(batch.size(), HandlerResult::retry("database busy"));
+        return this->recording_batch("audit")(batch);
+    });
+    this->bus().subscribe("orders", "websocket", this->recording("websocket"));
+    this->bus().start();
+
+    this->bus().publish(std::vector{message("orders", "user-1", "e1"), message("orders", "user-1", "e2"),
+                                    message("orders", "user-1", "e3")});
+
+    ASSERT_TRUE(this->received_.await("audit", 3));
+    ASSERT_TRUE(this->received_.await("websocket", 3));
+    using Call = BatchCalls::Call;
+    EXPECT_EQ(calls.all(),
+              (std::vector<Call>{Call{{"e1", 1}, {"e2", 1}, {"e3", 1}}, Call{{"e1", 2}, {"e2", 2}, {"e3", 2}}}));
+    EXPECT_EQ(this->received_.ids("audit"), (std::vector<std::string>{"e1", "e2", "e3"}));
+    EXPECT_EQ(this->received_.ids("websocket"), (std::vector<std::string>{"e1", "e2", "e3"}));  // once each
+    EXPECT_TRUE(this->env_->dead_letters("orders-dlq").empty());
+}
+
+TYPED_TEST_P(BusContract, BatchDropDeadLettersOnlyThatMessage) {
+    BatchCalls calls;
+    this->bus().subscribe_batch("orders", "audit", [&](std::span<const Message> batch) {
+        calls.add(batch);
+        std::vector<HandlerResult> results;
+        for (const auto& m : batch) {
+            if (m.id == "bad") {
+                results.push_back(HandlerResult::drop("not a CloudEvent: missing 'type'"));
+                continue;
+            }
+            this->received_.add("audit", m);
+            results.push_back(HandlerResult::ok());
+        }
+        return results;
+    });
+    this->bus().start();
+
+    this->bus().publish(std::vector{message("orders", "user-1", "first"), message("orders", "user-1", "bad", "{oops"),
+                                    message("orders", "user-1", "after")});
+
+    ASSERT_TRUE(this->received_.await("audit", 2));
+    EXPECT_EQ(this->received_.ids("audit"), (std::vector<std::string>{"first", "after"}));
+    const auto letters = this->await_dead_letters("orders-dlq", 1);
+    ASSERT_EQ(letters.size(), 1u);
+    EXPECT_EQ(letters[0].group, "audit");
+    EXPECT_EQ(letters[0].event_id, "bad");
+    EXPECT_EQ(letters[0].payload, "{oops");
+    EXPECT_EQ(letters[0].attempts, 1);
+    EXPECT_NE(letters[0].reason.find("missing 'type'"), std::string::npos) << letters[0].reason;
+    using Call = BatchCalls::Call;
+    EXPECT_EQ(calls.all(), (std::vector<Call>{Call{{"first", 1}, {"bad", 1}, {"after", 1}}})) << "no retry";
+}
+
+TYPED_TEST_P(BusContract, BatchExhaustedRetriesDeadLetterEveryMessage) {
+    std::atomic<int> calls{0};
+    this->bus().subscribe_batch("orders", "audit", [&](std::span<const Message> batch) -> std::vector<HandlerResult> {
+        if (++calls % 2 == 0) throw std::runtime_error("downstream unavailable");  // counts as RETRY for all
+        return std::vector<HandlerResult>(batch.size(), HandlerResult::retry("downstream unavailable"));
+    });
+    this->bus().subscribe("orders", "websocket", this->recording("websocket"));
+    this->bus().start();
+
+    this->bus().publish(std::vector{message("orders", "user-1", "s1"), message("orders", "user-2", "s2"),
+                                    message("orders", "user-1", "s3")});
+
+    ASSERT_TRUE(this->received_.await("websocket", 3));  // the other group is not affected
+    const auto letters = this->await_dead_letters("orders-dlq", 3);
+    ASSERT_EQ(letters.size(), 3u);
+    std::vector<std::string> ids;
+    for (const auto& letter : letters) {
+        ids.push_back(letter.event_id);
+        EXPECT_EQ(letter.group, "audit");
+        EXPECT_EQ(letter.attempts, fast_retry().max_attempts);
+        EXPECT_NE(letter.reason.find("downstream unavailable"), std::string::npos) << letter.reason;
+    }
+    EXPECT_EQ(ids, (std::vector<std::string>{"s1", "s2", "s3"}));
+    EXPECT_EQ(calls.load(), fast_retry().max_attempts) << "the batch is retried as a whole, not message by message";
+}
+
+TYPED_TEST_P(BusContract, BatchMixedRetryIsRetriedOneByOneInOrder) {
+    BatchCalls calls;
+    this->bus().subscribe_batch("orders", "audit", [&](std::span<const Message> batch) {
+        calls.add(batch);
+        std::vector<HandlerResult> results;
+        for (const auto& m : batch) {
+            if ((m.id == "b" || m.id == "d") && m.attempt == 1) {
+                results.push_back(HandlerResult::retry("row locked"));
+                continue;
+            }
+            this->received_.add("audit", m);
+            results.push_back(HandlerResult::ok());
+        }
+        return results;
+    });
+    this->bus().start();
+
+    this->bus().publish(std::vector{message("orders", "user-1", "a"), message("orders", "user-1", "b"),
+                                    message("orders", "user-1", "c"), message("orders", "user-1", "d")});
+
+    ASSERT_TRUE(this->received_.await("audit", 4));
+    EXPECT_EQ(this->received_.ids("audit"), (std::vector<std::string>{"a", "c", "b", "d"}));
+    using Call = BatchCalls::Call;
+    EXPECT_EQ(calls.all(),
+              (std::vector<Call>{Call{{"a", 1}, {"b", 1}, {"c", 1}, {"d", 1}}, Call{{"b", 2}}, Call{{"d", 2}}}));
+    EXPECT_TRUE(this->env_->dead_letters("orders-dlq").empty());
+}
+
 REGISTER_TYPED_TEST_SUITE_P(BusContract,
                             EveryGroupGetsEveryMessageOfItsTopic,
                             KeepsPublishOrderPerKeyInEveryGroup,
@@ -288,6 +489,11 @@ REGISTER_TYPED_TEST_SUITE_P(BusContract,
                             DropDeadLettersWithReasonAndDeliversWhatFollows,
                             ExhaustedRetriesDeadLetterWithAttemptsEqualToMax,
                             HandlerExceptionCountsAsRetry,
-                            PublishToATopicWithoutSubscribersIsFine);
+                            PublishToATopicWithoutSubscribersIsFine,
+                            BatchGroupGetsEveryMessageOnceInPublishOrderPerKey,
+                            BatchAllRetryIsRetriedAsAWholeThenSucceeds,
+                            BatchDropDeadLettersOnlyThatMessage,
+                            BatchExhaustedRetriesDeadLetterEveryMessage,
+                            BatchMixedRetryIsRetriedOneByOneInOrder);
 
 }  // namespace todoai::pubsub::contract

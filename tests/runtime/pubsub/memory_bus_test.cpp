@@ -95,6 +95,114 @@ TEST(MemoryBus, RequeuedDeadLetterIsRedeliveredToItsGroupOnly) {
     EXPECT_EQ(received.of("audit").size(), 1u);
 }
 
+TEST(MemoryBus, RequeuedDeadLetterIsRedeliveredToABatchGroupAsABatchOfOne) {
+    MemoryBusEnv env(contract::fast_retry());
+    Received received;
+    std::atomic<bool> audit_fixed{false};
+    std::mutex mutex;
+    std::vector<std::size_t> sizes;
+    env.bus().subscribe_batch("task-events", "audit", [&](std::span<const Message> batch) {
+        {
+            std::lock_guard lock(mutex);
+            sizes.push_back(batch.size());
+        }
+        std::vector<HandlerResult> results;
+        for (const auto& m : batch) {
+            if (m.id == "e2" && !audit_fixed) {
+                results.push_back(HandlerResult::drop("schema mismatch"));
+                continue;
+            }
+            received.add("audit", m);
+            results.push_back(HandlerResult::ok());
+        }
+        return results;
+    });
+    env.bus().start();
+
+    env.bus().publish(std::vector{message("task-events", "user-1", "e1"),
+                                  message("task-events", "user-1", "e2", R"({"id":"e2"})"),
+                                  message("task-events", "user-1", "e3")});
+    ASSERT_EQ(env.dead_letters("task-events-dlq").size(), 1u);
+    EXPECT_EQ(received.ids("audit"), (std::vector<std::string>{"e1", "e3"}));
+
+    audit_fixed = true;
+    EXPECT_EQ(env.dead_letter_store.requeue("task-events"), 1u);
+    ASSERT_TRUE(received.await("audit", 3));
+    const auto replayed = received.of("audit").at(2);
+    EXPECT_EQ(replayed.id, "e2");
+    EXPECT_EQ(replayed.key, "user-1");
+    EXPECT_EQ(replayed.payload, R"({"id":"e2"})");
+    EXPECT_TRUE(await_dead_letter_count(env, "task-events-dlq", 0).empty());
+    env.bus().stop();
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(sizes, (std::vector<std::size_t>{3, 1}));
+}
+
+TEST(MemoryBus, BatchResultsOfTheWrongSizeRetryTheWholeBatch) {
+    MemoryBusEnv env(contract::fast_retry());
+    std::vector<std::pair<std::size_t, int>> calls;  // (batch size, attempt)
+    env.bus().subscribe_batch("orders", "audit", [&](std::span<const Message> batch) {
+        calls.emplace_back(batch.size(), batch.front().attempt);
+        if (batch.front().attempt == 1) return std::vector<HandlerResult>{HandlerResult::ok()};  // one for two
+        return std::vector<HandlerResult>(batch.size(), HandlerResult::ok());
+    });
+    int broken_calls = 0;
+    env.bus().subscribe_batch("other", "broken", [&](std::span<const Message>) {
+        ++broken_calls;
+        return std::vector<HandlerResult>{};
+    });
+    env.bus().start();
+    env.bus().publish(std::vector{message("orders", "u", "e1"), message("orders", "u", "e2")});
+    EXPECT_EQ(calls, (std::vector<std::pair<std::size_t, int>>{{2, 1}, {2, 2}}));
+    EXPECT_TRUE(env.dead_letters("orders-dlq").empty());
+
+    // Always the wrong size: exhausted like RETRY, every message dead-lettered with the reason.
+    env.bus().publish(std::vector{message("other", "u", "x1"), message("other", "u", "x2")});
+    const auto letters = env.dead_letters("other-dlq");
+    ASSERT_EQ(letters.size(), 2u);
+    for (const auto& letter : letters) {
+        EXPECT_EQ(letter.attempts, contract::fast_retry().max_attempts);
+        EXPECT_NE(letter.reason.find("returned 0 result(s) for a batch of 2"), std::string::npos) << letter.reason;
+    }
+    EXPECT_EQ(broken_calls, contract::fast_retry().max_attempts);
+    env.bus().stop();
+}
+
+TEST(MemoryBus, GroupsAreServedOneAfterAnotherInSubscriptionOrder) {
+    MemoryBusEnv env(contract::fast_retry());
+    std::vector<std::string> trace;
+    env.bus().subscribe_batch("orders", "websocket", [&](std::span<const Message> batch) {
+        for (const auto& m : batch) trace.push_back("websocket:" + m.id);
+        return std::vector<HandlerResult>(batch.size(), HandlerResult::ok());
+    });
+    env.bus().subscribe("orders", "audit", [&](const Message& m) {
+        trace.push_back("audit:" + m.id);
+        return HandlerResult::ok();
+    });
+    env.bus().start();
+    env.bus().publish(std::vector{message("orders", "u", "e1"), message("orders", "u", "e2")});
+    EXPECT_EQ(trace, (std::vector<std::string>{"websocket:e1", "websocket:e2", "audit:e1", "audit:e2"}));
+    env.bus().stop();
+}
+
+TEST(MemoryBus, StopInterruptsABatchBackoffAndThePublishFails) {
+    MemoryBusEnv env(RetryPolicy{.max_attempts = 5, .initial_backoff = 60s, .max_backoff = 60s});
+    std::promise<void> first_try;
+    env.bus().subscribe_batch("orders", "audit", [&](std::span<const Message> batch) {
+        if (batch.front().attempt == 1) first_try.set_value();
+        return std::vector<HandlerResult>(batch.size(), HandlerResult::retry("busy"));
+    });
+    env.bus().start();
+    auto publishing = std::async(std::launch::async, [&] {
+        env.bus().publish(std::vector{message("orders", "u", "e1"), message("orders", "u", "e2")});
+    });
+    ASSERT_EQ(first_try.get_future().wait_for(contract::kDeadline), std::future_status::ready);
+    env.bus().stop();
+    ASSERT_EQ(publishing.wait_for(contract::kDeadline), std::future_status::ready);
+    EXPECT_THROW(publishing.get(), PublishError);
+    EXPECT_TRUE(env.dead_letters("orders-dlq").empty());
+}
+
 TEST(MemoryBus, ReplayThatFailsAgainLeavesOneDeadLetterWithTheNewReason) {
     MemoryBusEnv env(contract::fast_retry());
     std::atomic<int> calls{0};

@@ -26,6 +26,7 @@ constexpr auto kDeadline = 10s;
 class RecordingBus final : public Bus {
   public:
     void subscribe(std::string_view, std::string_view, Handler) override {}
+    void subscribe_batch(std::string_view, std::string_view, BatchHandler) override {}
     void publish(std::span<const Message> batch) override {
         std::lock_guard lock(mutex_);
         ++calls_;

@@ -315,6 +315,85 @@ TEST(AuditServiceStoreDown, HandlerAnswersRetryAndListAnswers503) {
     }
 }
 
+// Counts the write transactions begun on the wrapped store.
+class CountingDatabase final : public store::Database {
+  public:
+    explicit CountingDatabase(store::Database& inner) : inner_(inner) {}
+    std::unique_ptr<store::Transaction> begin(Access access) override {
+        if (access == Access::write) ++writes;
+        return inner_.begin(access);
+    }
+    void migrate(std::span<const store::Migration> m) override { inner_.migrate(m); }
+    bool ping() override { return inner_.ping(); }
+    store::Dialect dialect() const override { return inner_.dialect(); }
+    int writes = 0;
+
+  private:
+    store::Database& inner_;
+};
+
+TEST_F(AuditServiceTest, ABatchIsStoredInOneTransactionAndItsRedeliveryChangesNothing) {
+    CountingDatabase counting(*db_);
+    AuditService service(counting, clock_);
+    testing::RecordingBus bus;
+    service.subscribe(bus);
+    std::vector<std::string> batch;
+    for (int i = 0; i < 100; ++i)
+        batch.push_back(event_text({.type = std::string(kAllTypes[i % 4]), .id = ev(i)}));  // the task types
+
+    const auto results = bus.deliver_batch("task-events", batch);
+    ASSERT_EQ(results.size(), 100u);
+    for (const auto& r : results) EXPECT_EQ(r.outcome, pubsub::Outcome::success) << r.reason;
+    EXPECT_EQ(counting.writes, 1);
+    EXPECT_EQ(stored_items(), 100);
+    EXPECT_EQ(stored_markers(), 100);
+    AuditQuery all;
+    all.limit = 200;
+    const auto stored = ids(list("user-a", all));
+    ASSERT_EQ(stored.size(), 100u);
+    for (int i = 0; i < 100; ++i) EXPECT_EQ(stored[static_cast<std::size_t>(99 - i)], ev(i)) << "batch order kept";
+
+    const auto before = service_.list_json("user-a", all);
+    const auto again = bus.deliver_batch("task-events", batch);
+    ASSERT_EQ(again.size(), 100u);
+    for (const auto& r : again) EXPECT_EQ(r.outcome, pubsub::Outcome::success) << r.reason;
+    EXPECT_EQ(stored_items(), 100);
+    EXPECT_EQ(stored_markers(), 100);
+    EXPECT_EQ(service_.list_json("user-a", all), before);
+}
+
+TEST_F(AuditServiceTest, AMalformedEventInABatchIsDroppedAndTheRestIsStored) {
+    const auto results = bus_.deliver_batch(
+        "task-events", {event_text({.id = "b-1"}), "not json", event_text({.id = "b-2"}), event_text({.id = "b-1"})});
+    ASSERT_EQ(results.size(), 4u);
+    EXPECT_EQ(results[0].outcome, pubsub::Outcome::success);
+    EXPECT_EQ(results[1].outcome, pubsub::Outcome::drop);
+    EXPECT_NE(results[1].reason.find("JSON"), std::string::npos) << results[1].reason;
+    EXPECT_EQ(results[2].outcome, pubsub::Outcome::success);
+    EXPECT_EQ(results[3].outcome, pubsub::Outcome::success) << "twice in one batch: stored once";
+    EXPECT_EQ(ids(list("user-a")), (std::vector<std::string>{"b-2", "b-1"}));
+    EXPECT_EQ(stored_markers(), 2);
+}
+
+TEST(AuditServiceStoreDown, ABatchAnswersRetryForEveryMessage) {
+    UnavailableDatabase db;
+    ManualClock clock(at("2026-02-08T12:00:00Z"));
+    AuditService service(db, clock);
+    testing::RecordingBus bus;
+    service.subscribe(bus);
+    const auto results =
+        bus.deliver_batch("task-events", {event_text({.id = "ev-1"}), "garbage", event_text({.id = "ev-2"})});
+    ASSERT_EQ(results.size(), 3u);
+    for (const auto& r : results) {
+        EXPECT_EQ(r.outcome, pubsub::Outcome::retry);
+        EXPECT_NE(r.reason.find("database is locked"), std::string::npos) << r.reason;
+    }
+    // Only malformed events: nothing to store, DROP.
+    const auto malformed = bus.deliver_batch("task-events", {"garbage", "[]"});
+    ASSERT_EQ(malformed.size(), 2u);
+    for (const auto& r : malformed) EXPECT_EQ(r.outcome, pubsub::Outcome::drop);
+}
+
 TEST_F(AuditServiceTest, MigrationsAreIdempotentAndCoverBothDialects) {
     db_->migrate(AuditService::migrations());  // second time: nothing to do
     for (const auto& m : AuditService::migrations()) {

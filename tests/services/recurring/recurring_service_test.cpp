@@ -285,6 +285,9 @@ TEST_F(RecurringServiceTest, SubscribesToTaskEventsAsItsGroup) {
             subscriptions.emplace_back(std::string(topic), std::string(group));
             handler = std::move(h);
         }
+        void subscribe_batch(std::string_view, std::string_view, pubsub::BatchHandler) override {
+            ADD_FAILURE() << "the recurring service subscribes per message";
+        }
         void publish(std::span<const pubsub::Message>) override {}
         void start() override {}
         void stop() override {}

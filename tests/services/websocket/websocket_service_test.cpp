@@ -34,10 +34,14 @@ class RecordingBus final : public pubsub::Bus {
     struct Subscription {
         std::string topic;
         std::string group;
-        pubsub::Handler handler;
+        pubsub::Handler handler;             // per message, or
+        pubsub::BatchHandler batch_handler;  // batches
     };
     void subscribe(std::string_view topic, std::string_view group, pubsub::Handler handler) override {
-        subscriptions.push_back({std::string(topic), std::string(group), std::move(handler)});
+        subscriptions.push_back({std::string(topic), std::string(group), std::move(handler), {}});
+    }
+    void subscribe_batch(std::string_view topic, std::string_view group, pubsub::BatchHandler handler) override {
+        subscriptions.push_back({std::string(topic), std::string(group), {}, std::move(handler)});
     }
     void publish(std::span<const pubsub::Message>) override {
         ADD_FAILURE() << "the websocket service never publishes";
@@ -46,11 +50,31 @@ class RecordingBus final : public pubsub::Bus {
     void stop() override {}
     bool ready() override { return true; }
 
+    /// Calls the handler subscribed to `topic` as the bus would (a batch handler with a batch of one).
     pubsub::HandlerResult deliver(std::string_view topic, std::string payload) {
-        for (const auto& s : subscriptions)
-            if (s.topic == topic) return s.handler(pubsub::Message{.topic = std::string(topic), .payload = payload});
+        for (const auto& s : subscriptions) {
+            if (s.topic != topic) continue;
+            const pubsub::Message m{.topic = std::string(topic), .payload = payload};
+            if (s.handler) return s.handler(m);
+            auto results = s.batch_handler(std::span<const pubsub::Message>(&m, 1));
+            EXPECT_EQ(results.size(), 1u);
+            return results.empty() ? pubsub::HandlerResult::retry("no result") : std::move(results.front());
+        }
         ADD_FAILURE() << "no subscription to " << topic;
         return pubsub::HandlerResult::retry("no subscription");
+    }
+    /// Hands `payloads` as one batch to the batch handler subscribed to `topic`; one result per payload.
+    std::vector<pubsub::HandlerResult> deliver_batch(std::string_view topic, const std::vector<std::string>& payloads) {
+        for (const auto& s : subscriptions) {
+            if (s.topic != topic || !s.batch_handler) continue;
+            std::vector<pubsub::Message> batch;
+            for (const auto& p : payloads) batch.push_back({.topic = std::string(topic), .payload = p});
+            auto results = s.batch_handler(batch);
+            EXPECT_EQ(results.size(), batch.size());
+            return results;
+        }
+        ADD_FAILURE() << "no batch subscription to " << topic;
+        return {};
     }
     std::vector<Subscription> subscriptions;
 };
@@ -357,6 +381,82 @@ TEST_F(WebSocketServiceTest, ClosedConnectionsLeaveTheHub) {
     auto again = connect("alice", "after=e-1");
     deliver_ok("e-2", "alice");
     EXPECT_EQ(read_id(*again), "e-2");
+}
+
+TEST_F(WebSocketServiceTest, ABatchIsPushedAfterItsCommitInOrderAndItsRedeliveryPushesNothing) {
+    start();
+    auto alice = connect("alice");
+    auto bob = connect("bob");
+    std::vector<std::string> batch;
+    for (int i = 0; i < 100; ++i) {
+        char id[16];
+        std::snprintf(id, sizeof id, "e-%03d", i);
+        batch.push_back(event_text(id, "alice"));
+    }
+    const auto results = bus_.deliver_batch("task-events", batch);
+    ASSERT_EQ(results.size(), 100u);
+    for (const auto& r : results) EXPECT_EQ(r.outcome, pubsub::Outcome::success) << r.reason;
+    {
+        auto tx = db_->begin(store::Database::Access::read);
+        EXPECT_EQ(tx->query("SELECT count(*) FROM recent_events").at(0).int64(0), 100);
+    }
+    for (int i = 0; i < 100; ++i) {
+        char id[16];
+        std::snprintf(id, sizeof id, "e-%03d", i);
+        ASSERT_EQ(read_id(*alice), id);
+    }
+
+    // The bus redelivers the batch, with one new event in it: only that one is pushed.
+    batch.push_back(event_text("new", "alice"));
+    const auto again = bus_.deliver_batch("task-events", batch);
+    ASSERT_EQ(again.size(), 101u);
+    for (const auto& r : again) EXPECT_EQ(r.outcome, pubsub::Outcome::success) << r.reason;
+    EXPECT_EQ(read_id(*alice), "new") << "nothing of the redelivered batch is pushed twice";
+    deliver_ok("b-1", "bob");
+    EXPECT_EQ(read_id(*bob), "b-1") << "bob got nothing of alice's batch";
+}
+
+TEST_F(WebSocketServiceTest, AMalformedEventInABatchIsDroppedAndTheRestIsPushed) {
+    start();
+    auto alice = connect("alice");
+    const auto results =
+        bus_.deliver_batch("reminders", {event_text("r-1", "alice", "com.todoai.reminder.fired"), "not json",
+                                         event_text("r-2", "alice", "com.todoai.reminder.scheduled")});
+    ASSERT_EQ(results.size(), 3u);
+    EXPECT_EQ(results[0].outcome, pubsub::Outcome::success);
+    EXPECT_EQ(results[1].outcome, pubsub::Outcome::drop);
+    EXPECT_FALSE(results[1].reason.empty());
+    EXPECT_EQ(results[2].outcome, pubsub::Outcome::success);
+    EXPECT_EQ(read_id(*alice), "r-1");
+    EXPECT_EQ(read_id(*alice), "r-2");
+}
+
+// A store that is down: every transaction fails as the SQLite driver reports a busy timeout.
+class UnavailableDatabase final : public store::Database {
+  public:
+    std::unique_ptr<store::Transaction> begin(Access) override {
+        throw store::StoreError(store::StoreError::Kind::unavailable, "database is locked");
+    }
+    void migrate(std::span<const store::Migration>) override {}
+    bool ping() override { return false; }
+    store::Dialect dialect() const override { return store::Dialect::sqlite; }
+};
+
+TEST(WebSocketServiceStoreDown, ABatchAnswersRetryForEveryMessageAndALoneMalformedEventDrop) {
+    UnavailableDatabase db;
+    SystemClock clock;
+    auth::JwtCodec jwt{std::string(kSecret), clock};
+    WebSocketService service(db, clock, jwt);
+    RecordingBus bus;
+    service.subscribe(bus);
+    const auto results = bus.deliver_batch("task-events", {event_text("e-1", "alice"), "garbage"});
+    ASSERT_EQ(results.size(), 2u);
+    for (const auto& r : results) {
+        EXPECT_EQ(r.outcome, pubsub::Outcome::retry);
+        EXPECT_NE(r.reason.find("database is locked"), std::string::npos) << r.reason;
+    }
+    EXPECT_EQ(bus.deliver("task-events", event_text("e-1", "alice")).outcome, pubsub::Outcome::retry);
+    EXPECT_EQ(bus.deliver("task-events", "garbage").outcome, pubsub::Outcome::drop);
 }
 
 TEST(FeedEvent, ResyncMessageIsJson) {
