@@ -19,6 +19,7 @@
 #include "services/todo/migrations.hpp"
 #include "services/todo/series_routes.hpp"
 #include "services/todo/task_service.hpp"
+#include "services/todo/task_status_routes.hpp"
 #include "services/todo/todo_routes.hpp"
 #include "services/websocket/websocket_service.hpp"
 
@@ -75,9 +76,13 @@ struct AllInOne::Impl {
     audit::AuditService audit{*stores.audit, clock};
     websocket::WebSocketService live{
         *stores.websocket, clock, jwt, {.heartbeat = std::chrono::seconds(config.ws_heartbeat_interval_seconds)}};
-    notification::NotificationService notifications{*stores.notification, clock, timers,
+    notification::NotificationService notifications{*stores.notification,
+                                                    clock,
+                                                    timers,
                                                     std::chrono::seconds(config.reminder_check_interval_seconds),
-                                                    [this] { notification_relay.notify(); }};
+                                                    [this] { notification_relay.notify(); },
+                                                    invoker,
+                                                    app_token};
     recurring::RecurringService recurring{*stores.recurring, clock, invoker, app_token};
 
     // Last: the server and its open connections go first on destruction.
@@ -109,6 +114,7 @@ struct AllInOne::Impl {
     void register_routes() {
         todo::register_routes(router, accounts, tasks, jwt);
         todo::register_series_routes(router, tasks, app_token);
+        todo::register_task_status_routes(router, tasks, app_token);
         audit.register_routes(router, jwt);
         notifications.register_routes(router, jwt);
         ops::register_routes(router,
