@@ -4,6 +4,8 @@
 // pipelined requests are answered in order; their bytes wait in the connection's flat_buffer.
 #include "runtime/http/server.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -42,6 +44,13 @@
 
 namespace todoai::http {
 namespace {
+
+// The CPUs this process may run on (taskset, cgroup cpusets), not the machine's: one io thread per usable core.
+std::size_t usable_cpus() {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+    return std::max(1u, std::thread::hardware_concurrency());
+}
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -164,7 +173,7 @@ struct Server::Impl {
         : options(std::move(o)),
           handler(std::move(h)),
           metrics(m),
-          threads(options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency())),
+          threads(options.threads ? options.threads : usable_cpus()),
           ioc(static_cast<int>(threads)),
           control(net::make_strand(ioc)),
           acceptor(control),
