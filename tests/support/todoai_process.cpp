@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -50,6 +51,7 @@ void TodoaiProcess::start() {
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);  // a killed test runner takes its server with it
         dup2(out[1], STDOUT_FILENO);
         int err = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (err >= 0) dup2(err, STDERR_FILENO);
