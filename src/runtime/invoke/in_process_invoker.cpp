@@ -3,19 +3,13 @@
 #include <boost/url/parse.hpp>
 #include <chrono>
 
+#include "core/text.hpp"
 #include "core/uuid.hpp"
 #include "runtime/http/problem.hpp"
 #include "runtime/log/log.hpp"
 
 namespace todoai::invoke {
 namespace {
-
-std::string lowercase(std::string_view in) {
-    std::string out(in);
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 std::string known_targets(const auto& targets) {
     std::string names;
@@ -47,7 +41,7 @@ InvokeResponse InProcessInvoker::invoke(const InvokeRequest& request) {
     req.target = request.path;
     split_target(req);
     req.headers.reserve(request.headers.size());
-    for (const auto& [name, value] : request.headers) req.headers.emplace_back(lowercase(name), value);
+    for (const auto& [name, value] : request.headers) req.headers.emplace_back(to_lower_ascii(name), value);
     req.body = request.body;
     if (auto id = req.header("x-request-id")) req.request_id.assign(*id);
     if (req.request_id.empty())

@@ -1,6 +1,7 @@
 #include "services/todo/auth_service.hpp"
 
 #include "core/field_error.hpp"
+#include "core/text.hpp"
 #include "core/time.hpp"
 #include "core/uuid.hpp"
 #include "runtime/http/problem.hpp"
@@ -13,13 +14,6 @@ constexpr std::size_t kEmailMax = 254;
 constexpr std::size_t kPasswordMin = 8;
 constexpr std::size_t kPasswordMax = 256;
 constexpr std::size_t kNameMax = 100;
-
-std::string lowercase_ascii(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 bool plausible_email(std::string_view e) {
     auto at = e.find('@');
@@ -69,7 +63,7 @@ Credentials read_credentials(const boost::json::value& body, bool with_name) {
         errors.push_back({std::string(key), "unknown field"});
     }
     if (!errors.empty()) throw http::HttpError(422, "invalid credentials payload", std::move(errors));
-    c.email = lowercase_ascii(c.email);
+    c.email = to_lower_ascii(c.email);
     if (with_name && c.name.empty()) c.name = c.email.substr(0, c.email.find('@'));
     return c;
 }

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "core/text.hpp"
 #include "core/time.hpp"
 #include "services/todo/base64url.hpp"
 
@@ -33,13 +34,6 @@ std::optional<SortKey> parse_sort_key(std::string_view s) {
     for (auto k : {SortKey::created_at, SortKey::due_date, SortKey::priority, SortKey::title})
         if (s == to_string(k)) return k;
     return std::nullopt;
-}
-
-std::string lowercase(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
 }
 
 std::optional<Cursor> decode_cursor(std::string_view text, const TaskQuery& query) {
@@ -82,7 +76,7 @@ std::variant<TaskQuery, FieldErrors> parse_task_query(const http::Request& req) 
         if (!q.priority) errors.push_back({"priority", "must be one of low, medium, high"});
     }
     if (auto v = req.query_param("tag"); v && !v->empty()) q.tag = std::string(*v);
-    if (auto v = first_of(req, "q", "search"); v && !v->empty()) q.search = lowercase(*v);
+    if (auto v = first_of(req, "q", "search"); v && !v->empty()) q.search = to_lower_ascii(*v);
     for (auto [name, target] : {std::pair{"due_from", &q.due_from}, std::pair{"due_to", &q.due_to}}) {
         if (auto v = req.query_param(name); v && !v->empty()) {
             *target = parse_rfc3339(*v);

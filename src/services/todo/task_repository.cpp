@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 
+#include "core/text.hpp"
 #include "core/time.hpp"
 
 namespace todoai::todo {
@@ -14,13 +15,6 @@ using store::Value;
 // every real date (desc).
 constexpr std::string_view kNoDueAsc = "~";
 constexpr std::string_view kNoDueDesc = "";
-
-std::string lowercase_ascii(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 std::int64_t priority_rank(Priority p) { return static_cast<std::int64_t>(p); }
 
@@ -54,8 +48,8 @@ std::vector<Value> column_values(const Task& task, const std::string& doc) {
     return {
         task.id,
         task.user_id,
-        lowercase_ascii(f.title),
-        lowercase_ascii(f.title) + "\n" + lowercase_ascii(f.description),
+        to_lower_ascii(f.title),
+        to_lower_ascii(f.title) + "\n" + to_lower_ascii(f.description),
         std::string(to_string(f.status)),
         priority_rank(f.priority),
         tags_json(f.tags),
