@@ -112,6 +112,15 @@ struct AllInOne::Impl {
     }
 
     void register_routes() {
+        // A store that stays busy or unreachable past its timeout is a 503 the client may retry, not a 500.
+        router.set_error_mapper([](const std::exception& e) -> std::optional<http::Problem> {
+            const auto* store_error = dynamic_cast<const store::StoreError*>(&e);
+            if (store_error == nullptr || store_error->kind() != store::StoreError::Kind::unavailable)
+                return std::nullopt;
+            return http::Problem{.status = 503,
+                                 .title = std::string(http::status_title(503)),
+                                 .detail = "the store is unavailable; retry shortly"};
+        });
         todo::register_routes(router, accounts, tasks, jwt);
         todo::register_series_routes(router, tasks, app_token);
         todo::register_task_status_routes(router, tasks, app_token);

@@ -60,6 +60,7 @@ bool is_param(std::string_view segment) {
 }  // namespace
 
 struct Router::Impl {
+    ErrorMapper error_mapper;
     struct Endpoint {
         Handler handler;
         std::string pattern;
@@ -223,6 +224,13 @@ Response Router::dispatch(Request& req) const {
     } catch (const HttpError& err) {
         return to_response(err.problem());
     } catch (const std::exception& err) {
+        if (impl_->error_mapper) {
+            if (auto problem = impl_->error_mapper(err)) {
+                log::warn("handler failed: " + std::string(to_string(req.method)) + " " + e.pattern + " (request " +
+                          req.request_id + "): " + err.what());
+                return to_response(*problem);
+            }
+        }
         log::error("handler failed: " + std::string(to_string(req.method)) + " " + e.pattern + " (request " +
                    req.request_id + "): " + err.what());
     } catch (...) {
@@ -231,6 +239,8 @@ Response Router::dispatch(Request& req) const {
     }
     return to_response(Problem{500, "", "internal error; request id " + req.request_id});
 }
+
+void Router::set_error_mapper(ErrorMapper mapper) { impl_->error_mapper = std::move(mapper); }
 
 std::vector<RouteInfo> Router::routes() const { return impl_->routes; }
 

@@ -2,10 +2,12 @@
 // Method + path pattern -> handler. Patterns are literal segments and {name} parameters ("/api/{user_id}/tasks").
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "runtime/http/problem.hpp"
 #include "runtime/http/request.hpp"
 #include "runtime/http/response.hpp"
 
@@ -19,7 +21,7 @@ struct RouteInfo {
 };
 
 class Router {
-public:
+  public:
     Router();
     ~Router();
     Router(Router&&) noexcept;
@@ -38,7 +40,12 @@ public:
     /// Every registered route, in registration order (for the OpenAPI check and `todoai routes`).
     std::vector<RouteInfo> routes() const;
 
-private:
+    /// Turns exceptions the router does not know (a store's "unavailable", say) into a problem; nothing -> 500.
+    /// The app installs it, so http/ needs no knowledge of the drivers.
+    using ErrorMapper = std::function<std::optional<Problem>(const std::exception&)>;
+    void set_error_mapper(ErrorMapper mapper);
+
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -178,3 +178,31 @@ TEST(RequestTest, Accessors) {
 
 }  // namespace
 }  // namespace todoai::http
+
+namespace todoai::http {
+namespace {
+
+TEST(RouterErrorMapper, MapsKnownExceptionsAndLeavesTheRestAt500) {
+    struct Unavailable : std::runtime_error {
+        using std::runtime_error::runtime_error;
+    };
+    Router router;
+    router.add(Method::get, "/busy", [](Request&) -> Response { throw Unavailable("database is locked"); });
+    router.add(Method::get, "/bug", [](Request&) -> Response { throw std::logic_error("bug"); });
+    auto busy = make(Method::get, "/busy");
+    auto bug = make(Method::get, "/bug");
+    EXPECT_EQ(router.dispatch(busy).status, 500) << "no mapper: 500";
+
+    router.set_error_mapper([](const std::exception& e) -> std::optional<Problem> {
+        if (dynamic_cast<const Unavailable*>(&e) == nullptr) return std::nullopt;
+        return Problem{.status = 503, .title = "Service Unavailable", .detail = "retry shortly"};
+    });
+    auto mapped = router.dispatch(busy);
+    EXPECT_EQ(mapped.status, 503);
+    EXPECT_EQ(mapped.content_type, "application/problem+json");
+    EXPECT_EQ(body_of(mapped).at("detail").as_string(), "retry shortly");
+    EXPECT_EQ(router.dispatch(bug).status, 500) << "unmapped exceptions stay 500";
+}
+
+}  // namespace
+}  // namespace todoai::http
