@@ -29,53 +29,13 @@
 #include <unordered_set>
 #include <vector>
 
-#include <boost/asio.hpp>
-#include <boost/beast.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/json.hpp>
+#include "bench_client.hpp"
 
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
-namespace json = boost::json;
-using tcp = net::ip::tcp;
+using namespace todoai::bench;  // net, beast, http, websocket, json, tcp and the shared helpers
 using namespace std::chrono;
 using SysMs = sys_time<milliseconds>;
 
 namespace {
-
-std::map<std::string, std::string> args;
-std::string arg(const std::string& k, const std::string& def) {
-    auto it = args.find("--" + k);
-    return it == args.end() ? def : it->second;
-}
-
-struct HttpConn {
-    net::io_context ioc;
-    tcp::socket sock{ioc};
-    beast::flat_buffer buf;
-    std::string host;
-    HttpConn(const std::string& h, const std::string& port) : host(h + ":" + port) {
-        tcp::resolver r(ioc);
-        net::connect(sock, r.resolve(h, port));
-        sock.set_option(tcp::no_delay(true));
-    }
-    http::response<http::string_body> call(http::verb verb, const std::string& target, const std::string& body,
-                                           const std::string& token) {
-        http::request<http::string_body> req{verb, target, 11};
-        req.set(http::field::host, host);
-        if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-        if (!body.empty()) req.set(http::field::content_type, "application/json");
-        req.body() = body;
-        req.keep_alive(true);
-        req.prepare_payload();
-        http::write(sock, req);
-        http::response<http::string_body> res;
-        http::read(sock, buf, res);
-        return res;
-    }
-};
 
 std::string rfc3339(SysMs t) {
     const auto day = floor<days>(t);
@@ -98,11 +58,6 @@ SysMs parse_rfc3339(std::string_view s) {
 double ms_between(system_clock::time_point a, system_clock::time_point b) {
     return duration<double, std::milli>(b - a).count();
 }
-double pct(const std::vector<double>& v, double q) {
-    if (v.empty()) return 0;
-    auto i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size())));
-    return v[std::min(v.size() - 1, i == 0 ? 0 : i - 1)];
-}
 std::string url_encode(const std::string& s) {
     std::string out;
     for (unsigned char c : s) {
@@ -117,9 +72,6 @@ std::string url_encode(const std::string& s) {
     return out;
 }
 
-struct User {
-    std::string id, token;
-};
 struct Fired {
     std::string task_id, event_id;
     SysMs remind_at, fired_at;
@@ -134,7 +86,7 @@ struct Ws {
 }  // namespace
 
 int main(int argc, char** argv) try {
-    for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
+    const Args arg(argc, argv);
     const std::string host = arg("host", "127.0.0.1"), port = arg("port", "");
     if (port.empty()) {
         std::cerr << "usage: reminder_lateness --port P [--host H] [--users 20] [--reminders 10000] [--window 10] "
@@ -151,13 +103,7 @@ int main(int argc, char** argv) try {
     std::vector<User> users;
     const auto tag = std::to_string(std::random_device{}());
     for (int u = 0; u < n_users; ++u) {
-        auto body = json::serialize(json::object{{"email", "lateness-" + tag + "-" + std::to_string(u) + "@example.com"},
-                                                 {"password", "bench-password-1"},
-                                                 {"name", "Bench"}});
-        auto res = setup.call(http::verb::post, "/api/auth/sign-up", body, "");
-        if (res.result_int() != 201) throw std::runtime_error("sign-up answered " + std::to_string(res.result_int()));
-        auto o = json::parse(res.body()).as_object();
-        users.push_back({std::string(o.at("user").as_object().at("id").as_string()), std::string(o.at("token").as_string())});
+        users.push_back(sign_up(setup, "lateness-" + tag + "-" + std::to_string(u) + "@example.com"));
     }
 
     // One WebSocket per user, all read by one io thread.
@@ -207,9 +153,7 @@ int main(int argc, char** argv) try {
     };
     for (const auto& u : users) {
         sockets.push_back(std::make_unique<Ws>(ioc));
-        net::connect(sockets.back()->ws.next_layer(), endpoints);
-        sockets.back()->ws.next_layer().set_option(tcp::no_delay(true));
-        sockets.back()->ws.handshake(host + ":" + port, "/ws?token=" + u.token);
+        connect_ws(sockets.back()->ws, endpoints, host, port, u.token);
     }
     for (std::size_t k = 0; k < sockets.size(); ++k) read_next(k);
     std::thread io([&] { ioc.run(); });

@@ -26,52 +26,12 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio.hpp>
-#include <boost/beast.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/json.hpp>
+#include "bench_client.hpp"
 
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
-namespace json = boost::json;
-using tcp = net::ip::tcp;
+using namespace todoai::bench;  // net, beast, http, websocket, json, tcp and the shared helpers
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::map<std::string, std::string> args;
-std::string arg(const std::string& k, const std::string& def) {
-    auto it = args.find("--" + k);
-    return it == args.end() ? def : it->second;
-}
-
-struct HttpConn {
-    net::io_context ioc;
-    tcp::socket sock{ioc};
-    beast::flat_buffer buf;
-    std::string host;
-    HttpConn(const std::string& h, const std::string& port) : host(h + ":" + port) {
-        tcp::resolver r(ioc);
-        net::connect(sock, r.resolve(h, port));
-        sock.set_option(tcp::no_delay(true));
-    }
-    http::response<http::string_body> call(http::verb verb, const std::string& target, const std::string& body,
-                                           const std::string& token) {
-        http::request<http::string_body> req{verb, target, 11};
-        req.set(http::field::host, host);
-        if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-        if (!body.empty()) req.set(http::field::content_type, "application/json");
-        req.body() = body;
-        req.keep_alive(true);
-        req.prepare_payload();
-        http::write(sock, req);
-        http::response<http::string_body> res;
-        http::read(sock, buf, res);
-        return res;
-    }
-};
 
 long vm_kb(const std::string& pid, const std::string& key) {
     std::ifstream f("/proc/" + pid + "/status");
@@ -79,11 +39,7 @@ long vm_kb(const std::string& pid, const std::string& key) {
         if (line.rfind(key + ":", 0) == 0) return std::stol(line.substr(key.size() + 1));
     throw std::runtime_error("no " + key + " in /proc/" + pid + "/status");
 }
-double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
-struct User {
-    std::string id, token;
-};
 struct Frame {
     std::string type, task_id, user_id;
     Clock::time_point at;
@@ -100,7 +56,7 @@ struct Client {
 }  // namespace
 
 int main(int argc, char** argv) try {
-    for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
+    const Args arg(argc, argv);
     const std::string host = arg("host", "127.0.0.1"), port = arg("port", ""), pid = arg("pid", "");
     if (port.empty() || pid.empty()) {
         std::cerr << "usage: ws_clients --port P --pid SERVER_PID [--host H] [--clients 2000] [--users 100] "
@@ -123,13 +79,7 @@ int main(int argc, char** argv) try {
     std::vector<User> users;
     const auto tag = std::to_string(std::random_device{}());
     for (std::size_t u = 0; u < n_users; ++u) {
-        auto body = json::serialize(json::object{{"email", "clients-" + tag + "-" + std::to_string(u) + "@example.com"},
-                                                 {"password", "bench-password-1"},
-                                                 {"name", "Bench"}});
-        auto res = setup.call(http::verb::post, "/api/auth/sign-up", body, "");
-        if (res.result_int() != 201) throw std::runtime_error("sign-up answered " + std::to_string(res.result_int()));
-        auto o = json::parse(res.body()).as_object();
-        users.push_back({std::string(o.at("user").as_object().at("id").as_string()), std::string(o.at("token").as_string())});
+        users.push_back(sign_up(setup, "clients-" + tag + "-" + std::to_string(u) + "@example.com"));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     const long rss_before = vm_kb(pid, "VmRSS");

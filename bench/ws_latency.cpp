@@ -26,67 +26,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include <boost/asio.hpp>
-#include <boost/beast.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/json.hpp>
+#include "bench_client.hpp"
 
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
-namespace json = boost::json;
-using tcp = net::ip::tcp;
+using namespace todoai::bench;  // net, beast, http, websocket, json, tcp and the shared helpers
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::map<std::string, std::string> parse_args(int argc, char** argv) {
-    std::map<std::string, std::string> a;
-    for (int i = 1; i + 1 < argc; i += 2) a[argv[i]] = argv[i + 1];
-    return a;
-}
-std::string arg(const std::map<std::string, std::string>& a, const std::string& k, const std::string& def) {
-    auto it = a.find("--" + k);
-    return it == a.end() ? def : it->second;
-}
-
-// One keep-alive HTTP/1.1 connection, synchronous.
-struct HttpConn {
-    net::io_context ioc;
-    tcp::socket sock{ioc};
-    beast::flat_buffer buf;
-    std::string host;
-    HttpConn(const std::string& h, const std::string& port) : host(h + ":" + port) {
-        tcp::resolver r(ioc);
-        net::connect(sock, r.resolve(h, port));
-        sock.set_option(tcp::no_delay(true));
-    }
-    void send(http::verb verb, const std::string& target, const std::string& body, const std::string& token) {
-        http::request<http::string_body> req{verb, target, 11};
-        req.set(http::field::host, host);
-        if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-        if (!body.empty()) req.set(http::field::content_type, "application/json");
-        req.body() = body;
-        req.keep_alive(true);
-        req.prepare_payload();
-        http::write(sock, req);
-    }
-    http::response<http::string_body> receive() {
-        http::response<http::string_body> res;
-        http::read(sock, buf, res);
-        return res;
-    }
-};
-
-double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-// Nearest-rank percentile of a sorted vector.
-double pct(const std::vector<double>& v, double q) {
-    if (v.empty()) return 0;
-    auto i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size())));
-    return v[std::min(v.size() - 1, i == 0 ? 0 : i - 1)];
-}
 
 struct Sent {
     std::string id;
@@ -97,36 +42,27 @@ struct Sent {
 }  // namespace
 
 int main(int argc, char** argv) try {
-    const auto a = parse_args(argc, argv);
-    const std::string host = arg(a, "host", "127.0.0.1"), port = arg(a, "port", "");
+    const Args arg(argc, argv);
+    const std::string host = arg("host", "127.0.0.1"), port = arg("port", "");
     if (port.empty()) {
         std::cerr << "usage: ws_latency --port P [--host H] [--rate 1000] [--seconds 10] [--warmup 1] [--drain 3]\n";
         return 2;
     }
-    const double rate = std::stod(arg(a, "rate", "1000"));
-    const double seconds = std::stod(arg(a, "seconds", "10")), warmup = std::stod(arg(a, "warmup", "1"));
-    const double drain = std::stod(arg(a, "drain", "3"));
+    const double rate = std::stod(arg("rate", "1000"));
+    const double seconds = std::stod(arg("seconds", "10")), warmup = std::stod(arg("warmup", "1"));
+    const double drain = std::stod(arg("drain", "3"));
 
     // Sign up.
     HttpConn setup(host, port);
     const auto email = "ws-latency-" + std::to_string(std::random_device{}()) + "@example.com";
-    setup.send(http::verb::post, "/api/auth/sign-up",
-               json::serialize(json::object{{"email", email}, {"password", "bench-password-1"}, {"name", "Bench"}}), "");
-    auto res = setup.receive();
-    if (res.result_int() != 201) throw std::runtime_error("sign-up answered " + std::to_string(res.result_int()));
-    const auto signed_up = json::parse(res.body()).as_object();
-    const std::string token(signed_up.at("token").as_string());
-    const std::string user(signed_up.at("user").as_object().at("id").as_string());
+    const User signed_up = sign_up(setup, email);
+    const std::string token = signed_up.token;
+    const std::string user = signed_up.id;
 
     // The WebSocket, read in its own thread: arrival time first, then parse.
     net::io_context ioc;
     websocket::stream<tcp::socket> ws(ioc);
-    {
-        tcp::resolver r(ioc);
-        net::connect(ws.next_layer(), r.resolve(host, port));
-        ws.next_layer().set_option(tcp::no_delay(true));
-        ws.handshake(host + ":" + port, "/ws?token=" + token);
-    }
+    connect_ws(ws, tcp::resolver(ioc).resolve(host, port), host, port, token);
     std::unordered_map<std::string, Clock::time_point> frames;  // task_id -> first task.created arrival
     std::size_t duplicates = 0, other_frames = 0;
     std::string ws_error;

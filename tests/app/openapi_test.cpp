@@ -21,12 +21,12 @@
 #include "runtime/http/assets.hpp"
 #include "runtime/http/router.hpp"
 #include "runtime/http/websocket.hpp"
-#include "runtime/store/temp_dir.hpp"
 #include "services/audit/audit_event.hpp"
 #include "services/audit/audit_query.hpp"
 #include "services/notification/reminder_events.hpp"
 #include "services/websocket/feed_event.hpp"
 #include "services/websocket/websocket_service.hpp"
+#include "support/temp_dir.hpp"
 
 #if __has_include("services/todo/task_status_routes.hpp")
 #include "services/todo/task_status_routes.hpp"
@@ -119,7 +119,7 @@ void collect_refs(const json::value& v,
 class OpenApiTest : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
-        dir_ = std::make_unique<test_support::TempDir>();
+        dir_ = std::make_unique<todoai::testing::TempDir>();
         Config config;
         config.host = "127.0.0.1";
         config.port = 0;
@@ -213,7 +213,7 @@ class OpenApiTest : public ::testing::Test {
         return {{"authorization", "Bearer " + user_token(user)}, {"content-type", "application/json"}};
     }
 
-    static inline std::unique_ptr<test_support::TempDir> dir_;
+    static inline std::unique_ptr<todoai::testing::TempDir> dir_;
     static inline std::unique_ptr<AllInOne> app_;
     static inline json::value doc_;
     static inline SystemClock clock_;

@@ -1,16 +1,23 @@
 #pragma once
+#include <unistd.h>
+
+#include <atomic>
 #include <filesystem>
 #include <random>
 #include <string>
+#include <system_error>
 
 namespace todoai::testing {
 
-/// A fresh directory under the system temp dir, removed with everything in it on destruction.
+/// A fresh directory under the system temp dir, removed with everything in it on destruction. The name joins the
+/// pid, a per-process counter and a random number, so no two live TempDirs (in one process or several) collide.
 class TempDir {
   public:
     TempDir() {
+        static std::atomic<unsigned> counter{0};
         std::random_device rd;
-        path_ = std::filesystem::temp_directory_path() / ("todoai-test-" + std::to_string(rd()) + std::to_string(rd()));
+        path_ = std::filesystem::temp_directory_path() / ("todoai-test-" + std::to_string(::getpid()) + "-" +
+                                                          std::to_string(counter++) + "-" + std::to_string(rd()));
         std::filesystem::create_directories(path_);
     }
     ~TempDir() {

@@ -4,7 +4,7 @@
 
 #include "core/time.hpp"
 #include "runtime/store/sqlite_database.hpp"
-#include "runtime/store/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace todoai::pubsub {
 namespace {
@@ -23,7 +23,7 @@ class DeadLetterStoreTest : public ::testing::Test {
                        .attempt = attempt};
     }
 
-    test_support::TempDir dir_;
+    todoai::testing::TempDir dir_;
     std::unique_ptr<store::Database> db_;
     DeadLetterStore store_{*db_};
     const Timestamp now_ = *parse_rfc3339("2026-02-08T10:00:00Z");

@@ -6,7 +6,7 @@
 
 #include "runtime/pubsub/bus_contract.hpp"
 #include "runtime/store/sqlite_database.hpp"
-#include "runtime/store/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace todoai::pubsub {
 namespace {
@@ -25,7 +25,7 @@ struct MemoryBusEnv {
     Bus& bus() { return *memory_bus; }
     std::vector<DeadLetter> dead_letters(std::string_view dlq_topic) { return dead_letter_store.list(dlq_topic); }
 
-    test_support::TempDir dir;
+    todoai::testing::TempDir dir;
     SystemClock clock;
     std::unique_ptr<store::Database> db;
     DeadLetterStore dead_letter_store;

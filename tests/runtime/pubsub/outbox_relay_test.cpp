@@ -12,7 +12,7 @@
 #include "runtime/pubsub/memory_bus.hpp"
 #include "runtime/pubsub/outbox.hpp"
 #include "runtime/store/sqlite_database.hpp"
-#include "runtime/store/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace todoai::pubsub {
 namespace {
@@ -114,7 +114,7 @@ class OutboxRelayTest : public ::testing::Test {
         return tx->query("SELECT COUNT(*) FROM outbox WHERE " + std::string(where))[0].int64(0);
     }
 
-    test_support::TempDir dir_;
+    todoai::testing::TempDir dir_;
     std::unique_ptr<store::Database> db_;
     ManualClock clock_{*parse_rfc3339("2026-02-08T10:00:00Z")};
     RecordingBus bus_;
@@ -265,7 +265,7 @@ TEST_F(OutboxRelayTest, StopWithTheBusDownKeepsTheRowsForTheNextStart) {
 }
 
 TEST_F(OutboxRelayTest, WithTheMemoryBusARowIsMarkedOnlyAfterEverySubscriberIsDone) {
-    test_support::TempDir bus_dir;
+    todoai::testing::TempDir bus_dir;
     auto bus_db = store::open_sqlite({.file = bus_dir.path() / "bus.db"});
     bus_db->migrate(DeadLetterStore::migrations());
     DeadLetterStore dead_letters(*bus_db);

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "runtime/store/sqlite_database.hpp"
-#include "runtime/store/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace todoai::pubsub {
 namespace {
@@ -22,7 +22,7 @@ class ProcessedEventsTest : public ::testing::Test {
         return claimed;
     }
 
-    test_support::TempDir dir_;
+    todoai::testing::TempDir dir_;
     std::unique_ptr<store::Database> db_;
 };
 

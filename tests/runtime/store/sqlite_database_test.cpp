@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "runtime/store/database_contract.hpp"
-#include "runtime/store/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace todoai::store {
 namespace {
@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 using Access = Database::Access;
 
 struct SqliteEnv {
-    test_support::TempDir dir;
+    todoai::testing::TempDir dir;
     std::unique_ptr<Database> open() { return open_sqlite({.file = dir.path() / "contract.db"}); }
 };
 
@@ -45,7 +45,7 @@ class SqliteDatabaseTest : public ::testing::Test {
         return StoreError::Kind::other;
     }
 
-    test_support::TempDir dir_;
+    todoai::testing::TempDir dir_;
 };
 
 TEST_F(SqliteDatabaseTest, CreatesTheDirectoryAndSetsThePragmas) {

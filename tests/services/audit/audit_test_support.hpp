@@ -1,6 +1,6 @@
 #pragma once
-// Shared by the audit tests: a Bus double that records subscriptions, CloudEvent builders, and a fixture holding a
-// migrated SQLite store with the service wired to the double.
+// Shared by the audit tests: the recording Bus double (support/recording_bus.hpp), CloudEvent builders, and a fixture
+// holding a migrated SQLite store with the service wired to the double.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -17,74 +17,15 @@
 #include "core/time.hpp"
 #include "runtime/pubsub/bus.hpp"
 #include "runtime/store/sqlite_database.hpp"
-#include "runtime/store/temp_dir.hpp"
 #include "services/audit/audit_service.hpp"
+#include "support/recording_bus.hpp"
+#include "support/temp_dir.hpp"
 
 namespace todoai::audit::testing {
 
 namespace json = boost::json;
 
-/// Records each (topic, group, handler); deliver() calls the handler as the bus would (a batch handler with a
-/// batch of one), deliver_batch() hands a batch handler several messages at once.
-class RecordingBus final : public pubsub::Bus {
-  public:
-    struct Subscription {
-        std::string topic;
-        std::string group;
-        pubsub::Handler handler;             // per message, or
-        pubsub::BatchHandler batch_handler;  // batches
-    };
-
-    void subscribe(std::string_view topic, std::string_view group, pubsub::Handler handler) override {
-        subscriptions.push_back({std::string(topic), std::string(group), std::move(handler), {}});
-    }
-    void subscribe_batch(std::string_view topic, std::string_view group, pubsub::BatchHandler handler) override {
-        subscriptions.push_back({std::string(topic), std::string(group), {}, std::move(handler)});
-    }
-    void publish(std::span<const pubsub::Message>) override { ADD_FAILURE() << "the audit service never publishes"; }
-    void start() override {}
-    void stop() override {}
-    bool ready() override { return true; }
-
-    /// Hands `payload` to the handler subscribed to `topic` (exactly one must exist).
-    pubsub::HandlerResult deliver(std::string_view topic, std::string payload, int attempt = 1) {
-        const Subscription* found = find(topic);
-        if (found == nullptr) return pubsub::HandlerResult::retry("no subscription");
-        pubsub::Message m{.topic = std::string(topic), .key = "", .payload = std::move(payload), .attempt = attempt};
-        if (found->handler) return found->handler(m);
-        auto results = found->batch_handler(std::span<const pubsub::Message>(&m, 1));
-        EXPECT_EQ(results.size(), 1u);
-        return results.empty() ? pubsub::HandlerResult::retry("no result") : std::move(results.front());
-    }
-
-    /// Hands `payloads` as one batch to the batch handler subscribed to `topic`; one result per payload.
-    std::vector<pubsub::HandlerResult> deliver_batch(std::string_view topic, const std::vector<std::string>& payloads) {
-        const Subscription* found = find(topic);
-        if (found == nullptr || !found->batch_handler) {
-            ADD_FAILURE() << "no batch subscription to " << topic;
-            return {};
-        }
-        std::vector<pubsub::Message> batch;
-        for (const auto& p : payloads) batch.push_back({.topic = std::string(topic), .key = "", .payload = p});
-        auto results = found->batch_handler(batch);
-        EXPECT_EQ(results.size(), batch.size());
-        return results;
-    }
-
-    std::vector<Subscription> subscriptions;
-
-  private:
-    const Subscription* find(std::string_view topic) const {
-        const Subscription* found = nullptr;
-        for (const auto& s : subscriptions) {
-            if (s.topic != topic) continue;
-            EXPECT_EQ(found, nullptr) << "two subscriptions to " << topic;
-            found = &s;
-        }
-        if (found == nullptr) ADD_FAILURE() << "no subscription to " << topic;
-        return found;
-    }
-};
+using todoai::testing::RecordingBus;
 
 /// prefix + decimal i (appended, not "x" + std::to_string(i): GCC 12 -O3 warns -Wrestrict on the latter).
 inline std::string numbered(std::string_view prefix, int i) {
@@ -170,7 +111,7 @@ class AuditFixture : public ::testing::Test {
         return out;
     }
 
-    test_support::TempDir dir_;
+    todoai::testing::TempDir dir_;
     std::unique_ptr<store::Database> db_;
     ManualClock clock_;
     RecordingBus bus_;

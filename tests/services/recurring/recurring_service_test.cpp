@@ -14,7 +14,7 @@
 #include "core/recurrence.hpp"
 #include "core/time.hpp"
 #include "runtime/store/sqlite_database.hpp"
-#include "runtime/store/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace todoai::recurring {
 namespace {
@@ -98,7 +98,7 @@ class RecurringServiceTest : public ::testing::Test {
         return static_cast<std::size_t>(tx->query("SELECT COUNT(*) FROM " + std::string(table))[0].int64(0));
     }
 
-    test_support::TempDir dir_;
+    todoai::testing::TempDir dir_;
     ManualClock clock_;
     std::unique_ptr<store::Database> db_;
     FakeInvoker invoker_;

@@ -13,11 +13,11 @@
 #include "runtime/http/router.hpp"
 #include "runtime/invoke/in_process_invoker.hpp"
 #include "runtime/store/sqlite_database.hpp"
-#include "runtime/store/temp_dir.hpp"
 #include "services/recurring/recurring_service.hpp"
 #include "services/todo/migrations.hpp"
 #include "services/todo/series_routes.hpp"
 #include "services/todo/task_service.hpp"
+#include "support/temp_dir.hpp"
 
 namespace todoai::recurring {
 namespace {
@@ -85,7 +85,7 @@ class RecurringTodoTest : public ::testing::Test {
         return tx->query("SELECT COUNT(*) FROM tasks")[0].int64(0);
     }
 
-    test_support::TempDir dir_;
+    todoai::testing::TempDir dir_;
     ManualClock clock_;
     std::unique_ptr<store::Database> todo_db_;
     std::unique_ptr<store::Database> recurring_db_;

@@ -12,9 +12,9 @@
 #include "core/time.hpp"
 #include "runtime/http/router.hpp"
 #include "runtime/store/sqlite_database.hpp"
-#include "runtime/store/temp_dir.hpp"
 #include "services/todo/migrations.hpp"
 #include "services/todo/task_service.hpp"
+#include "support/temp_dir.hpp"
 
 namespace todoai::todo {
 namespace {
@@ -76,7 +76,7 @@ class SeriesRoutesTest : public ::testing::Test {
         return types;
     }
 
-    test_support::TempDir dir_;
+    todoai::testing::TempDir dir_;
     ManualClock clock_;
     std::unique_ptr<store::Database> db_;
     int commits_ = 0;

@@ -10,9 +10,9 @@
 #include "core/time.hpp"
 #include "runtime/http/router.hpp"
 #include "runtime/store/sqlite_database.hpp"
-#include "runtime/store/temp_dir.hpp"
 #include "services/todo/migrations.hpp"
 #include "services/todo/task_service.hpp"
+#include "support/temp_dir.hpp"
 
 namespace todoai::todo {
 namespace {
@@ -51,7 +51,7 @@ class TaskStatusRoutesTest : public ::testing::Test {
         return tasks_.create(user, body, json::serialize(body), std::nullopt).id;
     }
 
-    test_support::TempDir dir_;
+    todoai::testing::TempDir dir_;
     ManualClock clock_;
     std::unique_ptr<store::Database> db_;
     int commits_ = 0;

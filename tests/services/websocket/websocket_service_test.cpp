@@ -16,8 +16,9 @@
 #include "runtime/http/websocket_test_client.hpp"
 #include "runtime/pubsub/bus.hpp"
 #include "runtime/store/sqlite_database.hpp"
-#include "runtime/store/temp_dir.hpp"
 #include "services/websocket/feed_event.hpp"
+#include "support/recording_bus.hpp"
+#include "support/temp_dir.hpp"
 
 namespace todoai::websocket {
 namespace {
@@ -29,55 +30,7 @@ namespace bws = boost::beast::websocket;
 
 constexpr std::string_view kSecret = "a-test-secret-that-is-long-enough-for-hs256";
 
-class RecordingBus final : public pubsub::Bus {
-  public:
-    struct Subscription {
-        std::string topic;
-        std::string group;
-        pubsub::Handler handler;             // per message, or
-        pubsub::BatchHandler batch_handler;  // batches
-    };
-    void subscribe(std::string_view topic, std::string_view group, pubsub::Handler handler) override {
-        subscriptions.push_back({std::string(topic), std::string(group), std::move(handler), {}});
-    }
-    void subscribe_batch(std::string_view topic, std::string_view group, pubsub::BatchHandler handler) override {
-        subscriptions.push_back({std::string(topic), std::string(group), {}, std::move(handler)});
-    }
-    void publish(std::span<const pubsub::Message>) override {
-        ADD_FAILURE() << "the websocket service never publishes";
-    }
-    void start() override {}
-    void stop() override {}
-    bool ready() override { return true; }
-
-    /// Calls the handler subscribed to `topic` as the bus would (a batch handler with a batch of one).
-    pubsub::HandlerResult deliver(std::string_view topic, std::string payload) {
-        for (const auto& s : subscriptions) {
-            if (s.topic != topic) continue;
-            const pubsub::Message m{.topic = std::string(topic), .payload = payload};
-            if (s.handler) return s.handler(m);
-            auto results = s.batch_handler(std::span<const pubsub::Message>(&m, 1));
-            EXPECT_EQ(results.size(), 1u);
-            return results.empty() ? pubsub::HandlerResult::retry("no result") : std::move(results.front());
-        }
-        ADD_FAILURE() << "no subscription to " << topic;
-        return pubsub::HandlerResult::retry("no subscription");
-    }
-    /// Hands `payloads` as one batch to the batch handler subscribed to `topic`; one result per payload.
-    std::vector<pubsub::HandlerResult> deliver_batch(std::string_view topic, const std::vector<std::string>& payloads) {
-        for (const auto& s : subscriptions) {
-            if (s.topic != topic || !s.batch_handler) continue;
-            std::vector<pubsub::Message> batch;
-            for (const auto& p : payloads) batch.push_back({.topic = std::string(topic), .payload = p});
-            auto results = s.batch_handler(batch);
-            EXPECT_EQ(results.size(), batch.size());
-            return results;
-        }
-        ADD_FAILURE() << "no batch subscription to " << topic;
-        return {};
-    }
-    std::vector<Subscription> subscriptions;
-};
+using todoai::testing::RecordingBus;
 
 std::string event_text(std::string_view id,
                        std::string_view user_id,
@@ -158,7 +111,7 @@ class WebSocketServiceTest : public ::testing::Test {
         return "<control: " + r.text + ">";
     }
 
-    test_support::TempDir dir_;
+    todoai::testing::TempDir dir_;
     SystemClock clock_;
     auth::JwtCodec jwt_{std::string(kSecret), clock_};
     std::unique_ptr<store::Database> db_;
