@@ -21,6 +21,7 @@
 #include "services/todo/task_service.hpp"
 #include "services/todo/task_status_routes.hpp"
 #include "services/todo/todo_routes.hpp"
+#include "services/todo/web_routes.hpp"
 #include "services/websocket/websocket_service.hpp"
 
 namespace todoai::app {
@@ -124,6 +125,7 @@ struct AllInOne::Impl {
         todo::register_routes(router, accounts, tasks, jwt);
         todo::register_series_routes(router, tasks, app_token);
         todo::register_task_status_routes(router, tasks, app_token);
+        todo::register_web_routes(router);
         audit.register_routes(router, jwt);
         notifications.register_routes(router, jwt);
         ops::register_routes(router,

@@ -1,0 +1,271 @@
+// The todoai web UI: sign in, the task list (filters, search, sort, paging), the task editor, and the live feed.
+import { api, session, setUnauthorizedHandler, ApiError } from './api.js';
+import { Feed } from './feed.js';
+import { $, el, localInputToUtc, utcToLocalInput, reminderRow, showErrors, clearErrors, taskRow } from './views.js';
+
+const PAGE = 20;
+const state = { mode: 'sign-in', items: [], nextCursor: null, editing: null, feed: null, loadSeq: 0 };
+
+// ---- toasts (in-page notifications) ----
+function toast(message, { kind = 'info', title, timeout = 6000 } = {}) {
+  const node = el('div', { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : 'status' },
+    title ? el('strong', { text: title }) : null, el('span', { text: message }),
+    el('button', { type: 'button', class: 'ghost small', 'aria-label': 'Dismiss', onclick: () => node.remove() }, '×'));
+  $('#toasts').append(node);
+  if (timeout) setTimeout(() => node.remove(), timeout);
+  return node;
+}
+
+// ---- auth ----
+function setMode(mode) {
+  state.mode = mode;
+  const up = mode === 'sign-up';
+  $('#auth-title').textContent = up ? 'Create your account' : 'Sign in';
+  $('#auth-submit').textContent = up ? 'Create account' : 'Sign in';
+  $('#tab-sign-in').setAttribute('aria-selected', String(!up));
+  $('#tab-sign-up').setAttribute('aria-selected', String(up));
+  $('#auth-password').autocomplete = up ? 'new-password' : 'current-password';
+  for (const n of document.querySelectorAll('[data-only="sign-up"]')) n.hidden = !up;
+  clearErrors($('#auth-form'));
+}
+
+async function submitAuth(e) {
+  e.preventDefault();
+  const form = $('#auth-form');
+  const body = { email: $('#auth-email').value.trim(), password: $('#auth-password').value };
+  if (state.mode === 'sign-up') body.name = $('#auth-name').value.trim();
+  const button = $('#auth-submit');
+  button.disabled = true;
+  try {
+    const res = state.mode === 'sign-up' ? await api.signUp(body) : await api.signIn(body);
+    session.set({ token: res.token, user: res.user, expires_at: res.expires_at });
+    form.reset();
+    enterApp();
+  } catch (err) {
+    showErrors(form, err)?.focus?.();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function signOut(message) {
+  state.feed?.stop();
+  state.feed = null;
+  session.clear();
+  state.items = [];
+  $('#task-list').replaceChildren();
+  showAuth();
+  if (message) toast(message, { kind: 'error' });
+}
+
+function showAuth() {
+  $('#session-bar').hidden = true;
+  $('#tasks-view').hidden = true;
+  $('#auth-view').hidden = false;
+  setMode(state.mode);
+  $('#auth-email').focus();
+}
+
+function enterApp() {
+  const s = session.get();
+  $('#who').textContent = s.user?.name || s.user?.email || '';
+  $('#session-bar').hidden = false;
+  $('#auth-view').hidden = true;
+  $('#tasks-view').hidden = false;
+  loadTasks();
+  startFeed(s.token);
+  $('#new-task').focus();
+}
+
+// ---- list ----
+function filters() {
+  const f = new FormData($('#filters'));
+  return { q: f.get('q').trim(), status: f.get('status'), priority: f.get('priority'), sort: f.get('sort'),
+    order: f.get('order') };
+}
+
+async function loadTasks({ append = false, keepCount = false } = {}) {
+  const seq = ++state.loadSeq;
+  const params = { ...filters(), limit: PAGE };
+  if (append) params.cursor = state.nextCursor;
+  else if (keepCount) params.limit = Math.min(200, Math.max(PAGE, state.items.length));
+  try {
+    const page = await api.listTasks(params);
+    if (seq !== state.loadSeq) return;  // a newer load started meanwhile
+    state.items = append ? state.items.concat(page.items) : page.items;
+    state.nextCursor = page.next_cursor;
+    $('#list-error').textContent = '';
+    renderList();
+  } catch (err) {
+    if (seq === state.loadSeq && err.status !== 401) $('#list-error').textContent = `Could not load tasks: ${err.message}`;
+  }
+}
+
+function renderList() {
+  const handlers = { onToggle: toggleTask, onEdit: openEditor, onDelete: deleteTask };
+  $('#task-list').replaceChildren(...state.items.map((t) => taskRow(t, handlers)));
+  $('#empty').hidden = state.items.length > 0;
+  $('#load-more').hidden = !state.nextCursor;
+}
+
+async function toggleTask(task) {
+  try {
+    await api.toggleComplete(task.id);
+    await loadTasks({ keepCount: true });
+  } catch (err) {
+    toast(err.message, { kind: 'error', title: 'Could not update the task' });
+    renderList();
+  }
+}
+
+async function deleteTask(task) {
+  try {
+    await api.deleteTask(task.id);
+    state.items = state.items.filter((t) => t.id !== task.id);
+    renderList();
+    toast(`“${task.title}” deleted.`);
+    $('#new-task').focus();
+  } catch (err) {
+    toast(err.message, { kind: 'error', title: 'Could not delete the task' });
+  }
+}
+
+// ---- editor ----
+function addReminder(reminder) {
+  $('#reminder-list').append(reminderRow(reminder, () => $('#add-reminder').focus()));
+}
+
+function openEditor(task = null) {
+  state.editing = task;
+  const form = $('#task-form');
+  form.reset();
+  clearErrors(form);
+  $('#editor-title').textContent = task ? 'Edit task' : 'New task';
+  $('#t-title').value = task?.title || '';
+  $('#t-description').value = task?.description || '';
+  $('#t-priority').value = task?.priority || 'medium';
+  $('#t-status').value = task?.status || 'pending';
+  $('#t-tags').value = (task?.tags || []).join(', ');
+  $('#t-due').value = utcToLocalInput(task?.due_date);
+  const rec = $('#t-recurrence');
+  rec.querySelector('option[value="rrule"]')?.remove();
+  if (task?.rrule) rec.append(el('option', { value: 'rrule', text: `Custom (${task.rrule})` }));
+  rec.value = task?.rrule ? 'rrule' : task?.recurrence_schedule || '';
+  $('#reminder-list').replaceChildren();
+  for (const r of task?.reminders || []) addReminder(r);
+  $('#editor').showModal();
+  $('#t-title').focus();
+}
+
+function readForm() {
+  const localErrors = {};
+  const due = localInputToUtc($('#t-due').value);
+  if (due === undefined) localErrors.due_date = 'not a valid date and time';
+  const reminders = [...$('#reminder-list').children].map((li) => li.readValue());
+  if (reminders.some((r) => 'at' in r && !r.at)) localErrors.reminders = 'pick a date and time for each reminder';
+  const rec = $('#t-recurrence').value;
+  const old = state.editing;
+  const body = {
+    title: $('#t-title').value,
+    description: $('#t-description').value,
+    priority: $('#t-priority').value,
+    status: $('#t-status').value,
+    tags: $('#t-tags').value.split(',').map((t) => t.trim()).filter(Boolean),
+    due_date: due ?? null,
+    reminders,
+    is_recurring: rec !== '',
+    recurrence_schedule: rec && rec !== 'rrule' ? rec : null,
+  };
+  if (rec === 'rrule') body.rrule = old.rrule;
+  if (old?.recurrence_from) body.recurrence_from = old.recurrence_from;
+  return { body, localErrors };
+}
+
+async function saveTask(e) {
+  e.preventDefault();
+  const form = $('#task-form');
+  const { body, localErrors } = readForm();
+  if (Object.keys(localErrors).length) {
+    const err = new ApiError(422, { detail: 'Please fix the fields marked below.' });
+    err.fields = localErrors;
+    showErrors(form, err)?.focus?.();
+    return;
+  }
+  const button = $('#save-task');
+  button.disabled = true;
+  try {
+    const old = state.editing;
+    const saved = old ? await api.replaceTask(old.id, body, old.version) : await api.createTask(body);
+    $('#editor').close();
+    toast(`“${saved.title}” ${old ? 'saved' : 'created'}.`);
+    await loadTasks({ keepCount: true });
+    $('#new-task').focus();
+  } catch (err) {
+    if (err.status === 412) err.problem.detail = 'This task was changed elsewhere; close and reopen it to edit the latest version.';
+    showErrors(form, err.status === 412 ? Object.assign(err, { message: err.problem.detail }) : err)?.focus?.();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ---- live feed ----
+let reloadTimer = null;
+function scheduleReload() {
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(() => loadTasks({ keepCount: true }), 50);
+}
+
+function onEvent(ev) {
+  const type = ev.type || '';
+  if (type.startsWith('com.todoai.task.')) scheduleReload();
+  else if (type === 'com.todoai.reminder.fired') {
+    const p = ev.data?.payload || {};
+    toast(p.title || 'A task', { kind: 'reminder', title: 'Reminder', timeout: 0 });
+    if (window.Notification?.permission === 'granted') new Notification('todoai reminder', { body: p.title || '' });
+  }
+}
+
+function startFeed(token) {
+  state.feed?.stop();
+  const status = $('#live-status');
+  state.feed = new Feed({
+    token,
+    onEvent,
+    onResync: scheduleReload,
+    onStatus: (s) => {
+      status.dataset.state = s;
+      status.textContent = { live: 'live', connecting: 'connecting…', reconnecting: 'reconnecting…', off: 'offline' }[s];
+    },
+  });
+  state.feed.start();
+}
+
+// ---- wiring ----
+function init() {
+  $('#tz-hint').textContent = `(${Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time'})`;
+  $('#tab-sign-in').addEventListener('click', () => setMode('sign-in'));
+  $('#tab-sign-up').addEventListener('click', () => setMode('sign-up'));
+  $('#auth-form').addEventListener('submit', submitAuth);
+  $('#sign-out').addEventListener('click', () => signOut());
+  $('#new-task').addEventListener('click', () => openEditor());
+  $('#task-form').addEventListener('submit', saveTask);
+  $('#cancel-edit').addEventListener('click', () => $('#editor').close());
+  $('#add-reminder').addEventListener('click', () => {
+    addReminder();
+    $('#reminder-list').lastElementChild?.querySelector('select')?.focus();
+  });
+  $('#load-more').addEventListener('click', () => loadTasks({ append: true }));
+  let searchTimer = null;
+  $('#filters').addEventListener('input', (e) => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => loadTasks(), e.target.type === 'search' ? 250 : 0);
+  });
+  $('#filters').addEventListener('submit', (e) => { e.preventDefault(); loadTasks(); });
+  setUnauthorizedHandler(() => signOut('Your session has ended; please sign in again.'));
+
+  const s = session.get();
+  if (s?.token && (!s.expires_at || new Date(s.expires_at) > new Date())) enterApp();
+  else { session.clear(); showAuth(); }
+}
+
+init();
