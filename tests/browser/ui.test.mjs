@@ -1,0 +1,186 @@
+// The web UI in real headless chromium against the real binary: sign-up and task creation with every field,
+// validation errors at the field, two pages of one user seeing each other's changes live, keyboard-only creation.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, signIn, signUp, startServer, watchErrors } from './helpers.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// Polls `check` (page.waitForFunction evaluates strings, which the page's CSP forbids).
+async function until(check, timeout = 5000) {
+  const end = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`condition not met within ${timeout} ms: ${check}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+// The tasks as the API has them, fetched from inside the page with its session.
+async function apiTasks(page) {
+  return page.evaluate(async () => {
+    const s = JSON.parse(sessionStorage.getItem('todoai.session'));
+    const res = await fetch(`/api/${s.user.id}/tasks?limit=200`, { headers: { Authorization: `Bearer ${s.token}` } });
+    return (await res.json()).items;
+  });
+}
+
+describe('web UI', () => {
+  test('sign up, then create a task with every field and see it listed', async () => {
+    const context = await browser.newContext({ timezoneId: 'Europe/Berlin', viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await signUp(page, server.url);
+    assert.equal(new URL(page.url()).search, '', 'no token in the URL');
+    assert.match(await page.locator('#live-status').textContent(), /live|connecting/);
+
+    await page.getByRole('button', { name: 'New task' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Title').fill('Water the plants');
+    await dialog.getByLabel('Description').fill('The ficus and the basil');
+    await dialog.getByLabel('Priority').selectOption('high');
+    await dialog.getByLabel('Tags').fill('home, garden');
+    await dialog.getByLabel(/^Due/).fill('2030-01-15T09:30');
+    await dialog.getByLabel('Repeats').selectOption('weekly');
+    await dialog.getByRole('button', { name: 'Add reminder' }).click();
+    await dialog.getByLabel('How long before due').fill('30');
+    await dialog.getByRole('button', { name: 'Save task' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    const row = page.locator('.task', { hasText: 'Water the plants' });
+    await row.waitFor();
+    const text = await row.textContent();
+    for (const part of ['The ficus and the basil', 'High', '#home', '#garden', 'weekly']) assert.ok(text.includes(part), part);
+
+    // Local time in, UTC stored: 09:30 in Berlin in January is 08:30Z.
+    const [task] = await apiTasks(page);
+    assert.equal(task.title, 'Water the plants');
+    assert.equal(new Date(task.due_date).toISOString(), '2030-01-15T08:30:00.000Z');
+    assert.equal(task.priority, 'high');
+    assert.deepEqual(task.tags, ['home', 'garden']);
+    assert.equal(task.recurrence_schedule, 'weekly');
+    assert.equal(task.reminders.length, 1);
+    assert.equal(task.reminders[0].before_due, 'PT30M');
+
+    // Edit shows the due date back in local time; complete, filter, reopen, delete.
+    await row.getByRole('button', { name: /^Edit/ }).click();
+    assert.equal(await dialog.getByLabel(/^Due/).inputValue(), '2030-01-15T09:30');
+    await dialog.getByLabel('Title').fill('Water the plants twice');
+    await dialog.getByRole('button', { name: 'Save task' }).click();
+    await page.locator('.task', { hasText: 'Water the plants twice' }).waitFor();
+
+    await page.getByRole('checkbox', { name: /Complete “Water the plants twice”/ }).check();
+    await page.locator('.task.done', { hasText: 'Water the plants twice' }).waitFor();
+    await page.getByRole('search').getByLabel('Status').selectOption('pending');
+    // Completing a weekly task created its next instance, which is pending.
+    await until(async () => (await page.locator('.task.done').count()) === 0 && (await page.locator('.task').count()) === 1);
+    await page.getByRole('search').getByLabel('Status').selectOption('');
+    await page.getByRole('search').getByLabel('Search').fill('nothing-matches-this');
+    await page.locator('#empty').waitFor({ state: 'visible' });
+    await page.getByRole('search').getByLabel('Search').fill('');
+    await page.locator('.task').first().waitFor();
+
+    const before = await page.locator('.task').count();
+    await page.locator('.task').first().getByRole('button', { name: /^Delete/ }).click();
+    await until(async () => (await page.locator('.task').count()) === before - 1);
+    assert.deepEqual(errors, [], 'no console errors (CSP included)');
+    await context.close();
+  });
+
+  test('an invalid field is shown next to that field', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signUp(page, server.url);
+    await page.getByRole('button', { name: 'New task' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Title').fill('x'.repeat(256));
+    await dialog.getByRole('button', { name: 'Save task' }).click();
+    const error = page.locator('#err-title');
+    await error.waitFor({ state: 'visible' });
+    assert.ok((await error.textContent()).length > 0);
+    assert.equal(await dialog.getByLabel('Title').getAttribute('aria-invalid'), 'true');
+    assert.ok(await dialog.isVisible(), 'the editor stays open');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 't-title', 'focus moves to the field');
+    assert.equal((await apiTasks(page)).length, 0);
+
+    // Fixing it clears the error and saves.
+    await dialog.getByLabel('Title').fill('Short enough');
+    await dialog.getByRole('button', { name: 'Save task' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.locator('.task', { hasText: 'Short enough' }).waitFor();
+
+    // A wrong password is shown, not swallowed.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Email').fill('nobody@example.com');
+    await page.getByLabel('Password').fill('wrong password');
+    await page.locator('#auth-submit').click();
+    await page.locator('#auth-form .form-error').waitFor({ state: 'visible' });
+    await context.close();
+  });
+
+  test('a change in one page appears in another page of the same user within a second', async () => {
+    const a = await browser.newContext();
+    const b = await browser.newContext();
+    const pageA = await a.newPage();
+    const pageB = await b.newPage();
+    const account = await signUp(pageA, server.url);
+    await signIn(pageB, server.url, account);
+    await pageB.locator('#live-status[data-state="live"]').waitFor();
+    await pageA.locator('#live-status[data-state="live"]').waitFor();
+
+    await pageA.getByRole('button', { name: 'New task' }).click();
+    await pageA.getByRole('dialog').getByLabel('Title').fill('Seen from afar');
+    const started = Date.now();
+    await pageA.getByRole('dialog').getByRole('button', { name: 'Save task' }).click();
+    await pageB.locator('.task', { hasText: 'Seen from afar' }).waitFor({ timeout: 1000 });
+    assert.ok(Date.now() - started < 1000);
+
+    // And back: completing in B shows in A.
+    await pageB.getByRole('checkbox', { name: /Complete “Seen from afar”/ }).check();
+    await pageA.locator('.task.done', { hasText: 'Seen from afar' }).waitFor({ timeout: 1000 });
+    await a.close();
+    await b.close();
+  });
+
+  test('a task can be created with the keyboard alone', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signUp(page, server.url);
+    // After sign-in the focus is on "New task".
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'new-task');
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.id), 't-title');
+    await page.keyboard.type('Typed, not clicked');
+    await page.keyboard.press('Tab');          // description
+    await page.keyboard.type('Only keys');
+    await page.keyboard.press('Tab');          // priority
+    await page.keyboard.press('ArrowDown');    // medium -> high
+    await page.keyboard.press('Tab');          // status
+    await page.keyboard.press('Tab');          // tags
+    await page.keyboard.type('keyboard');
+    await page.keyboard.press('Enter');        // submits the form
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    const row = page.locator('.task', { hasText: 'Typed, not clicked' });
+    await row.waitFor();
+    assert.ok((await row.textContent()).includes('#keyboard'));
+    assert.ok((await row.textContent()).includes('High'));
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'new-task', 'focus returns to New task');
+    // Escape closes the editor without saving.
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('Never saved');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    assert.equal(await page.locator('.task', { hasText: 'Never saved' }).count(), 0);
+    await context.close();
+  });
+});
