@@ -151,6 +151,27 @@ describe('web UI', () => {
     await b.close();
   });
 
+  test('a reminder that fires shows as an in-page notification on time', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signUp(page, server.url);
+    await page.locator('#live-status[data-state="live"]').waitFor();
+    const at = new Date(Date.now() + 2000).toISOString();
+    await page.evaluate(async (at) => {
+      const s = JSON.parse(sessionStorage.getItem('todoai.session'));
+      await fetch(`/api/${s.user.id}/tasks`, { method: 'POST',
+        headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ title: 'Call the bank', reminders: [{ at }] }) });
+    }, at);
+    // Made through the API, the task appears by itself; the reminder pops up at its time (within a second).
+    await page.locator('.task', { hasText: 'Call the bank' }).waitFor({ timeout: 1000 });
+    const toast = page.locator('.toast.reminder', { hasText: 'Call the bank' });
+    await toast.waitFor({ timeout: 4000 });
+    const late = Date.now() - Date.parse(at);
+    assert.ok(late > -200 && late < 1000, `shown ${late} ms after its time`);
+    await context.close();
+  });
+
   test('a task can be created with the keyboard alone', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -214,9 +214,9 @@ class BadInput : public TodoaiTest {
         b.push_back({"weak if-match", "PATCH", task, R"({"title":"x"})", with({{"If-Match", "W/\"1\""}}), 412});
         b.push_back({"garbage if-match", "DELETE", task, "", with({{"If-Match", "banana"}}), 412});
 
-        // Routing: 404 and 405 with Allow.
+        // Routing: 404 and 405 with Allow. (GET / is the web UI; only the files of web/ exist under /web/.)
         for (std::string path :
-             std::vector<std::string>{"/", "/api", "/api/", "/api/x", "/api/auth", "/api/" + user_ + "/tasks/a/b/c",
+             std::vector<std::string>{"/web", "/web/", "/web/nope.js", "/web/a/app.js", "/index.html", "/api", "/api/", "/api/x", "/api/auth", "/api/" + user_ + "/tasks/a/b/c",
                                       "/api/" + user_ + "/task", "/API/auth/me", "/health/", "/openapi.json/x"})
             b.push_back({"unknown route " + path, "GET", path, "", bearer, 404});
         b.push_back({"DELETE collection", "DELETE", tasks, "", bearer, 405});
