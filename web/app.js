@@ -80,7 +80,7 @@ function enterApp() {
 // ---- list ----
 function filters() {
   const f = new FormData($('#filters'));
-  return { q: f.get('q').trim(), status: f.get('status'), priority: f.get('priority'), sort: f.get('sort'),
+  return { q: f.get('q').trim(), tag: f.get('tag').trim().replace(/^#/, ''), status: f.get('status'), priority: f.get('priority'), sort: f.get('sort'),
     order: f.get('order') };
 }
 
@@ -102,10 +102,17 @@ async function loadTasks({ append = false, keepCount = false } = {}) {
 }
 
 function renderList() {
-  const handlers = { onToggle: toggleTask, onEdit: openEditor, onDelete: deleteTask };
+  const handlers = { onToggle: toggleTask, onEdit: openEditor, onDelete: deleteTask, onTag: setTagFilter };
   $('#task-list').replaceChildren(...state.items.map((t) => taskRow(t, handlers)));
   $('#empty').hidden = state.items.length > 0;
   $('#load-more').hidden = !state.nextCursor;
+}
+
+function setTagFilter(tag) {
+  $('#f-tag').value = tag;
+  $('#clear-tag').hidden = !tag;
+  loadTasks();
+  if (!tag) $('#f-tag').focus();
 }
 
 async function toggleTask(task) {
@@ -258,8 +265,10 @@ function init() {
   let searchTimer = null;
   $('#filters').addEventListener('input', (e) => {
     clearTimeout(searchTimer);
+    $('#clear-tag').hidden = !$('#f-tag').value;
     searchTimer = setTimeout(() => loadTasks(), e.target.type === 'search' ? 250 : 0);
   });
+  $('#clear-tag').addEventListener('click', () => setTagFilter(''));
   $('#filters').addEventListener('submit', (e) => { e.preventDefault(); loadTasks(); });
   setUnauthorizedHandler(() => signOut('Your session has ended; please sign in again.'));
 

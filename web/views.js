@@ -108,7 +108,7 @@ export function clearErrors(form) {
 const PRIORITY = { high: 'High', medium: 'Medium', low: 'Low' };
 const STATUS = { pending: 'Pending', in_progress: 'In progress', complete: 'Done' };
 
-export function taskRow(task, { onToggle, onEdit, onDelete }) {
+export function taskRow(task, { onToggle, onEdit, onDelete, onTag }) {
   const done = task.status === 'complete';
   const meta = el('div', { class: 'meta' },
     el('span', { class: `badge p-${task.priority}`, text: PRIORITY[task.priority] || task.priority }),
@@ -117,7 +117,8 @@ export function taskRow(task, { onToggle, onEdit, onDelete }) {
       el('time', { datetime: task.due_date, text: `Due ${formatLocal(task.due_date)}` })) : null,
     task.is_recurring ? el('span', { class: 'repeat', text: `↻ ${task.recurrence_schedule || 'custom'}` }) : null,
     (task.reminders || []).length ? el('span', { class: 'bell', text: task.reminders.length === 1 ? '1 reminder' : `${task.reminders.length} reminders` }) : null,
-    ...(task.tags || []).map((t) => el('span', { class: 'tag', text: `#${t}` })));
+    ...(task.tags || []).map((t) => el('button', { type: 'button', class: 'tag', text: `#${t}`,
+      'aria-label': `Show tasks tagged ${t}`, onclick: () => onTag?.(t) })));
   return el('li', { class: `task${done ? ' done' : ''}`, 'data-id': task.id },
     el('input', { type: 'checkbox', checked: done, id: `done-${task.id}`,
       'aria-label': `${done ? 'Reopen' : 'Complete'} “${task.title}”`, onchange: () => onToggle(task) }),

@@ -34,6 +34,16 @@ async function apiTasks(page) {
   });
 }
 
+// Creates a task through the API from inside the page (as another client would).
+async function createViaApi(page, task) {
+  return page.evaluate(async (task) => {
+    const s = JSON.parse(sessionStorage.getItem('todoai.session'));
+    const res = await fetch(`/api/${s.user.id}/tasks`, { method: 'POST',
+      headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(task) });
+    return res.json();
+  }, task);
+}
+
 describe('web UI', () => {
   test('sign up, then create a task with every field and see it listed', async () => {
     const context = await browser.newContext({ timezoneId: 'Europe/Berlin', viewport: { width: 1280, height: 800 } });
@@ -93,6 +103,35 @@ describe('web UI', () => {
     await page.locator('.task').first().getByRole('button', { name: /^Delete/ }).click();
     await until(async () => (await page.locator('.task').count()) === before - 1);
     assert.deepEqual(errors, [], 'no console errors (CSP included)');
+    await context.close();
+  });
+
+  test('filter by tag: typing a tag, clicking a #tag, clearing it', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await signUp(page, server.url);
+    await createViaApi(page, { title: 'Buy milk', tags: ['errands'] });
+    await createViaApi(page, { title: 'Fix the shelf', tags: ['home'] });
+    await createViaApi(page, { title: 'Post the letter', tags: ['errands', 'home'] });
+    await until(async () => (await page.locator('.task').count()) === 3);
+    const titles = async () => (await page.locator('.task .title').allTextContents()).sort();
+
+    await page.getByRole('search').getByLabel('Tag', { exact: true }).fill('home');
+    await until(async () => (await page.locator('.task').count()) === 2);
+    assert.deepEqual(await titles(), ['Fix the shelf', 'Post the letter']);
+
+    await page.getByRole('button', { name: 'Clear the tag filter' }).click();
+    await until(async () => (await page.locator('.task').count()) === 3);
+    assert.equal(await page.getByRole('search').getByLabel('Tag', { exact: true }).inputValue(), '');
+
+    await page.locator('.task', { hasText: 'Buy milk' }).getByRole('button', { name: 'Show tasks tagged errands' }).click();
+    await until(async () => (await page.locator('.task').count()) === 2);
+    assert.deepEqual(await titles(), ['Buy milk', 'Post the letter']);
+    assert.equal(await page.getByRole('search').getByLabel('Tag', { exact: true }).inputValue(), 'errands');
+    await page.getByRole('button', { name: 'Clear the tag filter' }).press('Enter');
+    await until(async () => (await page.locator('.task').count()) === 3);
+    assert.deepEqual(errors, []);
     await context.close();
   });
 
