@@ -1,7 +1,7 @@
 // The todoai web UI: sign in, the task list (filters, search, sort, paging), the task editor, and the live feed.
 import { api, session, setUnauthorizedHandler, ApiError } from './api.js';
 import { Feed } from './feed.js';
-import { $, el, localInputToUtc, utcToLocalInput, reminderRow, showErrors, clearErrors, taskRow } from './views.js';
+import { $, el, formatLocal, localInputToUtc, utcToLocalInput, reminderRow, showErrors, clearErrors, taskRow } from './views.js';
 
 const PAGE = 20;
 const state = { mode: 'sign-in', items: [], nextCursor: null, editing: null, feed: null, loadSeq: 0 };
@@ -54,6 +54,8 @@ function signOut(message) {
   session.clear();
   state.items = [];
   $('#task-list').replaceChildren();
+  $('#notif-list').replaceChildren();
+  $('#notif-panel').hidden = true;
   showAuth();
   if (message) toast(message, { kind: 'error' });
 }
@@ -73,6 +75,7 @@ function enterApp() {
   $('#auth-view').hidden = true;
   $('#tasks-view').hidden = false;
   loadTasks();
+  loadNotifications();
   startFeed(s.token);
   $('#new-task').focus();
 }
@@ -215,6 +218,50 @@ async function saveTask(e) {
   }
 }
 
+// ---- notifications (reminders that fired) ----
+async function loadNotifications() {
+  try {
+    const [page, unread] = await Promise.all([api.notifications({ limit: 50 }), api.notifications({ unread: 'true', limit: 200 })]);
+    const n = unread.items.length;
+    renderNotifications(page.items, n ? `${n}${unread.next_cursor ? '+' : ''}` : '');
+  } catch (err) {
+    if (err.status !== 401) $('#notif-empty').textContent = `Could not load notifications: ${err.message}`;
+  }
+}
+
+function renderNotifications(items, unreadCount) {
+  const count = $('#notif-count');
+  count.textContent = String(unreadCount);
+  count.hidden = !unreadCount;
+  $('#notif-toggle').setAttribute('aria-label', unreadCount ? `Notifications (${unreadCount} unread)` : 'Notifications');
+  $('#notif-empty').hidden = items.length > 0;
+  $('#notif-list').replaceChildren(...items.map((n) => el('li', { class: `notif${n.read ? '' : ' unread'}`, 'data-id': n.id },
+    el('span', { class: 'dot', 'aria-hidden': 'true' }),
+    el('span', { class: 'n-body' },
+      el('span', { class: 'n-title', text: n.title || 'A task' }),
+      el('span', { class: 'visually-hidden', text: n.read ? '' : ' (unread)' }),
+      el('time', { class: 'n-time', datetime: n.fired_at, text: `Reminded ${formatLocal(n.fired_at)}` })),
+    n.read ? null : el('button', { type: 'button', class: 'ghost small', 'aria-label': `Mark “${n.title}” read`,
+      onclick: () => markRead(n) }, 'Mark read'))));
+}
+
+async function markRead(n) {
+  try {
+    await api.markRead(n.id);
+    await loadNotifications();
+    $('#notif-toggle').focus();
+  } catch (err) {
+    toast(err.message, { kind: 'error', title: 'Could not mark it read' });
+  }
+}
+
+function toggleNotifications() {
+  const panel = $('#notif-panel');
+  panel.hidden = !panel.hidden;
+  $('#notif-toggle').setAttribute('aria-expanded', String(!panel.hidden));
+  if (!panel.hidden) loadNotifications();
+}
+
 // ---- live feed ----
 let reloadTimer = null;
 function scheduleReload() {
@@ -228,6 +275,8 @@ function onEvent(ev) {
   else if (type === 'com.todoai.reminder.fired') {
     const p = ev.data?.payload || {};
     toast(p.title || 'A task', { kind: 'reminder', title: 'Reminder', timeout: 0 });
+    loadNotifications();
+    setTimeout(loadNotifications, 400);  // in case the event outran the notification's record
     if (window.Notification?.permission === 'granted') new Notification('todoai reminder', { body: p.title || '' });
   }
 }
@@ -238,7 +287,7 @@ function startFeed(token) {
   state.feed = new Feed({
     token,
     onEvent,
-    onResync: scheduleReload,
+    onResync: () => { scheduleReload(); loadNotifications(); },
     onStatus: (s) => {
       status.dataset.state = s;
       status.textContent = { live: 'live', connecting: 'connecting…', reconnecting: 'reconnecting…', off: 'offline' }[s];
@@ -255,6 +304,7 @@ function init() {
   $('#auth-form').addEventListener('submit', submitAuth);
   $('#sign-out').addEventListener('click', () => signOut());
   $('#new-task').addEventListener('click', () => openEditor());
+  $('#notif-toggle').addEventListener('click', toggleNotifications);
   $('#task-form').addEventListener('submit', saveTask);
   $('#cancel-edit').addEventListener('click', () => $('#editor').close());
   $('#add-reminder').addEventListener('click', () => {

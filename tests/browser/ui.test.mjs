@@ -211,6 +211,49 @@ describe('web UI', () => {
     await context.close();
   });
 
+  test('the notifications panel lists fired reminders, unread marked, with a live count and mark read', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await signUp(page, server.url);
+    await page.locator('#live-status[data-state="live"]').waitFor();
+    const bell = page.locator('#notif-toggle');
+    assert.equal(await page.locator('#notif-count').isVisible(), false, 'no badge before anything fired');
+    await page.getByRole('button', { name: 'Notifications' }).click();
+    assert.equal(await bell.getAttribute('aria-expanded'), 'true');
+    const panel = page.getByRole('region', { name: 'Notifications' }).and(page.locator('#notif-panel'));
+    await panel.waitFor();
+    await page.locator('#notif-empty').waitFor({ state: 'visible' });
+
+    await createViaApi(page, { title: 'Feed the cat', reminders: [{ at: new Date(Date.now() + 1500).toISOString() }] });
+    // Live: the badge and the list update when the fired event arrives, without a reload.
+    await page.locator('#notif-count', { hasText: '1' }).waitFor({ timeout: 5000 });
+    assert.equal(await bell.getAttribute('aria-label'), 'Notifications (1 unread)');
+    const item = page.locator('.notif', { hasText: 'Feed the cat' });
+    await item.waitFor();
+    assert.match(await item.getAttribute('class'), /\bunread\b/);
+    assert.equal(await item.locator('.n-title').evaluate((n) => getComputedStyle(n).fontWeight), '700');
+    assert.match(await item.locator('time').textContent(), /^Reminded /);
+
+    const marked = page.waitForRequest((r) => r.method() === 'POST' && /\/notifications\/[^/]+\/read$/.test(r.url()));
+    await item.getByRole('button', { name: 'Mark “Feed the cat” read' }).click();
+    await marked;
+    await until(async () => !/\bunread\b/.test(await item.getAttribute('class')));
+    await page.locator('#notif-count').waitFor({ state: 'hidden' });
+    assert.equal(await bell.getAttribute('aria-label'), 'Notifications');
+    const unread = await page.evaluate(async () => {
+      const s = JSON.parse(sessionStorage.getItem('todoai.session'));
+      const res = await fetch(`/api/${s.user.id}/notifications?unread=true`, { headers: { Authorization: `Bearer ${s.token}` } });
+      return (await res.json()).items.length;
+    });
+    assert.equal(unread, 0, 'marked read on the server');
+    // The panel closes again with the same button.
+    await bell.click();
+    await page.locator('#notif-panel').waitFor({ state: 'hidden' });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('a task can be created with the keyboard alone', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
