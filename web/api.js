@@ -67,6 +67,7 @@ export const api = {
     }),
   toggleComplete: (id) => request('PATCH', `/api/${uid()}/tasks/${encodeURIComponent(id)}/complete`),
   deleteTask: (id) => request('DELETE', `/api/${uid()}/tasks/${encodeURIComponent(id)}`),
+  audit: (params = {}) => request('GET', `/api/${uid()}/audit?${new URLSearchParams(params)}`),
   notifications: (params = {}) =>
     request('GET', `/api/${uid()}/notifications?${new URLSearchParams(params)}`),
   markRead: (id) => request('POST', `/api/${uid()}/notifications/${encodeURIComponent(id)}/read`),

@@ -140,6 +140,33 @@ async function deleteTask(task) {
   }
 }
 
+// ---- a task's history (the audit trail) ----
+const HISTORY = {
+  'com.todoai.task.created': () => 'Created',
+  'com.todoai.task.updated': () => 'Updated',
+  'com.todoai.task.completed': () => 'Completed',
+  'com.todoai.task.deleted': () => 'Deleted',
+  'com.todoai.reminder.scheduled': (p) => (p.remind_at ? `Reminder scheduled for ${formatLocal(p.remind_at)}` : 'Reminder scheduled'),
+  'com.todoai.reminder.fired': () => 'Reminder fired',
+};
+
+async function loadHistory(task) {
+  const list = $('#history-list');
+  const status = $('#history-status');
+  list.replaceChildren();
+  status.textContent = 'Loading…';
+  try {
+    const page = await api.audit({ task_id: task.id, limit: 100 });
+    if (state.editing?.id !== task.id) return;
+    list.replaceChildren(...page.items.map((e) => el('li', { class: 'history-item' },
+      el('span', { text: (HISTORY[e.event_type] || (() => e.event_type))(e.payload || {}) }), ' — ',
+      el('time', { datetime: e.timestamp, text: formatLocal(e.timestamp) }))));
+    status.textContent = page.items.length ? '' : 'No history yet.';
+  } catch (err) {
+    status.textContent = `Could not load the history: ${err.message}`;
+  }
+}
+
 // ---- editor ----
 function addReminder(reminder) {
   $('#reminder-list').append(reminderRow(reminder, () => $('#add-reminder').focus()));
@@ -163,6 +190,10 @@ function openEditor(task = null) {
   rec.value = task?.rrule ? 'rrule' : task?.recurrence_schedule || '';
   $('#reminder-list').replaceChildren();
   for (const r of task?.reminders || []) addReminder(r);
+  const history = $('#history');
+  history.hidden = !task;
+  history.open = false;
+  if (task) loadHistory(task);
   $('#editor').showModal();
   $('#t-title').focus();
 }

@@ -254,6 +254,45 @@ describe('web UI', () => {
     await context.close();
   });
 
+  test("a task's history from the audit trail, newest first, in local time", async () => {
+    const context = await browser.newContext({ timezoneId: 'Asia/Tokyo' });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await signUp(page, server.url);
+    const remindAt = '2031-03-01T00:00:00Z';  // 09:00 in Tokyo
+    const task = await createViaApi(page, { title: 'Renew passport', reminders: [{ at: remindAt }] });
+    const row = page.locator('.task', { hasText: 'Renew passport' });
+    await row.waitFor();
+    await row.getByRole('checkbox').check();
+    await page.locator('.task.done', { hasText: 'Renew passport' }).waitFor();
+    // The audit service sees the events asynchronously: wait until it has the completion.
+    await until(async () => (await page.evaluate(async (id) => {
+      const s = JSON.parse(sessionStorage.getItem('todoai.session'));
+      const res = await fetch(`/api/${s.user.id}/audit?task_id=${id}`, { headers: { Authorization: `Bearer ${s.token}` } });
+      return (await res.json()).items.map((e) => e.event_type);
+    }, task.id)).includes('com.todoai.task.completed'));
+
+    await page.locator('.task', { hasText: 'Renew passport' }).getByRole('button', { name: /^Edit/ }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('History').click();
+    const items = dialog.getByRole('list', { name: /History of this task/ }).getByRole('listitem');
+    await until(async () => (await items.count()) >= 3);
+    const texts = await items.allTextContents();
+    assert.match(texts[0], /^Completed — /, texts.join(' | '));
+    assert.match(texts.at(-1), /^Created — /, texts.join(' | '));
+    const scheduled = texts.find((t) => t.startsWith('Reminder scheduled for'));
+    assert.ok(scheduled, texts.join(' | '));
+    assert.match(scheduled, /2031.*9:00|9:00.*2031/, 'the reminder time in the browser time zone');
+    const times = await items.locator('time').evaluateAll((ns) => ns.map((n) => Date.parse(n.getAttribute('datetime'))));
+    assert.deepEqual(times, [...times].sort((a, b) => b - a), 'newest first');
+    // A new task shows no history section.
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('button', { name: 'New task' }).click();
+    assert.equal(await page.locator('#history').isVisible(), false);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('a task can be created with the keyboard alone', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
