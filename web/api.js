@@ -27,14 +27,14 @@ export class ApiError extends Error {
 let onUnauthorized = () => {};
 export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
 
-export async function request(method, path, { body, headers = {}, auth = true } = {}) {
+export async function request(method, path, { body, headers = {}, auth = true, keepalive = false } = {}) {
   const h = { Accept: 'application/json, application/problem+json', ...headers };
   const s = session.get();
   if (auth && s?.token) h.Authorization = `Bearer ${s.token}`;
   if (body !== undefined) h['Content-Type'] = 'application/json';
   let res;
   try {
-    res = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(path, { method, headers: h, keepalive, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (e) {
     throw new ApiError(0, { detail: 'The server cannot be reached. Check your connection and try again.' });
   }
@@ -66,7 +66,8 @@ export const api = {
       body: task, headers: version ? { 'If-Match': `"${version}"` } : {},
     }),
   toggleComplete: (id) => request('PATCH', `/api/${uid()}/tasks/${encodeURIComponent(id)}/complete`),
-  deleteTask: (id) => request('DELETE', `/api/${uid()}/tasks/${encodeURIComponent(id)}`),
+  deleteTask: (id, { keepalive = false } = {}) =>
+    request('DELETE', `/api/${uid()}/tasks/${encodeURIComponent(id)}`, { keepalive }),
   audit: (params = {}) => request('GET', `/api/${uid()}/audit?${new URLSearchParams(params)}`),
   notifications: (params = {}) =>
     request('GET', `/api/${uid()}/notifications?${new URLSearchParams(params)}`),

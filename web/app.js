@@ -4,12 +4,16 @@ import { Feed } from './feed.js';
 import { $, el, formatLocal, localInputToUtc, utcToLocalInput, reminderRow, showErrors, clearErrors, taskRow } from './views.js';
 
 const PAGE = 20;
-const state = { mode: 'sign-in', items: [], nextCursor: null, editing: null, feed: null, loadSeq: 0 };
+const UNDO_MS = 5000;
+const state = { mode: 'sign-in', items: [], nextCursor: null, editing: null, feed: null, loadSeq: 0,
+  pendingDeletes: new Map() };  // task id -> { task, timer, toast }: hidden now, DELETE sent when the undo time ends
 
 // ---- toasts (in-page notifications) ----
-function toast(message, { kind = 'info', title, timeout = 6000 } = {}) {
+function toast(message, { kind = 'info', title, timeout = 6000, action } = {}) {
   const node = el('div', { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : 'status' },
     title ? el('strong', { text: title }) : null, el('span', { text: message }),
+    action ? el('button', { type: 'button', class: 'ghost small undo', onclick: () => { node.remove(); action.onClick(); } },
+      action.label) : null,
     el('button', { type: 'button', class: 'ghost small', 'aria-label': 'Dismiss', onclick: () => node.remove() }, '×'));
   $('#toasts').append(node);
   if (timeout) setTimeout(() => node.remove(), timeout);
@@ -49,6 +53,7 @@ async function submitAuth(e) {
 }
 
 function signOut(message) {
+  for (const id of [...state.pendingDeletes.keys()]) commitDelete(id);  // sent now, while the token is still here
   state.feed?.stop();
   state.feed = null;
   session.clear();
@@ -106,8 +111,9 @@ async function loadTasks({ append = false, keepCount = false } = {}) {
 
 function renderList() {
   const handlers = { onToggle: toggleTask, onEdit: openEditor, onDelete: deleteTask, onTag: setTagFilter };
-  $('#task-list').replaceChildren(...state.items.map((t) => taskRow(t, handlers)));
-  $('#empty').hidden = state.items.length > 0;
+  const shown = state.items.filter((t) => !state.pendingDeletes.has(t.id));
+  $('#task-list').replaceChildren(...shown.map((t) => taskRow(t, handlers)));
+  $('#empty').hidden = shown.length > 0;
   $('#load-more').hidden = !state.nextCursor;
 }
 
@@ -128,15 +134,42 @@ async function toggleTask(task) {
   }
 }
 
-async function deleteTask(task) {
+// Deleting hides the task at once and offers Undo; only when the undo time has passed is DELETE sent, so Undo needs
+// no request and the task keeps its id.
+function deleteTask(task) {
+  const pending = { task };
+  pending.timer = setTimeout(() => commitDelete(task.id), UNDO_MS);
+  pending.toast = toast(`“${task.title}” deleted.`, { timeout: UNDO_MS,
+    action: { label: 'Undo', onClick: () => undoDelete(task.id) } });
+  pending.toast.querySelector('.undo').setAttribute('aria-label', `Undo deleting “${task.title}”`);
+  state.pendingDeletes.set(task.id, pending);
+  renderList();
+  $('#new-task').focus();
+}
+
+function undoDelete(id) {
+  const pending = state.pendingDeletes.get(id);
+  if (!pending) return;
+  clearTimeout(pending.timer);
+  pending.toast.remove();
+  state.pendingDeletes.delete(id);
+  renderList();
+  document.getElementById(`done-${id}`)?.focus();
+}
+
+async function commitDelete(id) {
+  const pending = state.pendingDeletes.get(id);
+  if (!pending) return;
+  clearTimeout(pending.timer);
+  pending.toast.remove();
   try {
-    await api.deleteTask(task.id);
-    state.items = state.items.filter((t) => t.id !== task.id);
-    renderList();
-    toast(`“${task.title}” deleted.`);
-    $('#new-task').focus();
+    await api.deleteTask(id);
+    state.items = state.items.filter((t) => t.id !== id);
   } catch (err) {
-    toast(err.message, { kind: 'error', title: 'Could not delete the task' });
+    if (err.status !== 404) toast(err.message, { kind: 'error', title: `Could not delete “${pending.task.title}”` });
+  } finally {
+    state.pendingDeletes.delete(id);
+    renderList();
   }
 }
 
@@ -351,6 +384,10 @@ function init() {
   });
   $('#clear-tag').addEventListener('click', () => setTagFilter(''));
   $('#filters').addEventListener('submit', (e) => { e.preventDefault(); loadTasks(); });
+  // Leaving the page ends the undo time: the hidden deletions are sent (keepalive outlives the page).
+  window.addEventListener('pagehide', () => {
+    for (const id of state.pendingDeletes.keys()) api.deleteTask(id, { keepalive: true }).catch(() => {});
+  });
   setUnauthorizedHandler(() => signOut('Your session has ended; please sign in again.'));
 
   const s = session.get();

@@ -293,6 +293,40 @@ describe('web UI', () => {
     await context.close();
   });
 
+  test('delete hides the task, offers Undo for ~5 s, and sends DELETE only when that time has passed', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await signUp(page, server.url);
+    await createViaApi(page, { title: 'Keep me' });
+    await createViaApi(page, { title: 'Drop me' });
+    await until(async () => (await page.locator('.task').count()) === 2);
+    const deletes = [];
+    page.on('request', (r) => { if (r.method() === 'DELETE') deletes.push({ url: r.url(), at: Date.now() }); });
+
+    const started = Date.now();
+    await page.getByRole('button', { name: 'Delete “Drop me”' }).click();
+    await page.getByRole('button', { name: 'Delete “Keep me”' }).click();
+    await until(async () => (await page.locator('.task').count()) === 0);
+    await page.locator('.toast', { hasText: '“Keep me” deleted.' }).getByRole('button', { name: 'Undo deleting “Keep me”' }).click();
+    await page.locator('.task', { hasText: 'Keep me' }).waitFor();
+    assert.equal(await page.locator('.task', { hasText: 'Drop me' }).count(), 0, 'still hidden');
+    assert.equal((await apiTasks(page)).length, 2, 'nothing deleted on the server yet');
+    assert.deepEqual(deletes, []);
+
+    await until(async () => deletes.length === 1, 8000);
+    const waited = deletes[0].at - started;
+    assert.ok(waited >= 4500 && waited < 7000, `DELETE sent after ${waited} ms`);
+    await until(async () => (await apiTasks(page)).length === 1);
+    assert.deepEqual((await apiTasks(page)).map((t) => t.title), ['Keep me'], 'the undone task is kept, the other is gone');
+    await page.locator('.toast', { hasText: 'deleted.' }).waitFor({ state: 'detached' });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(deletes.length, 1, 'no DELETE for the undone task');
+    assert.equal(await page.locator('.task').count(), 1);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('a task can be created with the keyboard alone', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
