@@ -200,6 +200,76 @@ async function loadHistory(task) {
   }
 }
 
+// ---- the RRULE builder ("Custom…" recurrence) ----
+const UNITS = { DAILY: 'day(s)', WEEKLY: 'week(s)', MONTHLY: 'month(s)', YEARLY: 'year(s)' };
+const dayBoxes = () => [...document.querySelectorAll('#rr-days input[type="checkbox"]')];
+
+// Parses the rules the builder can show (FREQ, INTERVAL, plain BYDAY, COUNT, UNTIL); null for anything else.
+function parseRrule(text) {
+  const parts = Object.fromEntries(text.replace(/^RRULE:/i, '').split(';').filter(Boolean).map((p) => p.split('=')));
+  const r = { freq: parts.FREQ, interval: Number(parts.INTERVAL || 1), days: [], end: 'never' };
+  if (!UNITS[r.freq] || !(r.interval >= 1)) return null;
+  for (const k of Object.keys(parts)) if (!['FREQ', 'INTERVAL', 'BYDAY', 'COUNT', 'UNTIL'].includes(k)) return null;
+  if (parts.BYDAY) {
+    r.days = parts.BYDAY.split(',');
+    if (r.freq !== 'WEEKLY' || r.days.some((d) => !/^(MO|TU|WE|TH|FR|SA|SU)$/.test(d))) return null;
+  }
+  if (parts.COUNT) { r.end = 'count'; r.count = Number(parts.COUNT); }
+  if (parts.UNTIL) {
+    const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})Z?)?$/.exec(parts.UNTIL);
+    if (!m || parts.COUNT) return null;
+    const d = m[4] ? new Date(Date.UTC(+m[1], m[2] - 1, +m[3], +m[4], +m[5], +m[6])) : new Date(+m[1], m[2] - 1, +m[3]);
+    const p = (n) => String(n).padStart(2, '0');
+    r.end = 'until';
+    r.until = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;  // the local day
+  }
+  return r;
+}
+
+function setBuilder(r) {
+  $('#rr-freq').value = r.freq;
+  $('#rr-interval').value = String(r.interval);
+  for (const box of dayBoxes()) box.checked = r.days.includes(box.value);
+  $('#rr-end').value = r.end;
+  $('#rr-count').value = String(r.count || 10);
+  $('#rr-until').value = r.until || '';
+}
+
+function readBuilder() {
+  const freq = $('#rr-freq').value;
+  const interval = Number($('#rr-interval').value);
+  if (!Number.isInteger(interval) || interval < 1) return { error: 'the interval must be a whole number of at least 1' };
+  const parts = [`FREQ=${freq}`];
+  if (interval > 1) parts.push(`INTERVAL=${interval}`);
+  const days = dayBoxes().filter((b) => b.checked).map((b) => b.value);
+  if (freq === 'WEEKLY' && days.length) parts.push(`BYDAY=${days.join(',')}`);
+  const end = $('#rr-end').value;
+  if (end === 'count') {
+    const count = Number($('#rr-count').value);
+    if (!Number.isInteger(count) || count < 1) return { error: 'the number of times must be at least 1' };
+    parts.push(`COUNT=${count}`);
+  } else if (end === 'until') {
+    const day = $('#rr-until').value;
+    if (!day) return { error: 'pick the end date' };
+    // The end of that day in the browser's time zone, as UTC.
+    const last = new Date(`${day}T23:59:59`).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    parts.push(`UNTIL=${last}`);
+  }
+  return { rrule: parts.join(';') };
+}
+
+function syncBuilder() {
+  const custom = $('#t-recurrence').value === 'custom';
+  $('#rrule-builder').hidden = !custom;
+  const freq = $('#rr-freq').value;
+  $('#rr-unit').textContent = UNITS[freq];
+  $('#rr-days').hidden = freq !== 'WEEKLY';
+  $('#rr-count-field').hidden = $('#rr-end').value !== 'count';
+  $('#rr-until-field').hidden = $('#rr-end').value !== 'until';
+  const r = readBuilder();
+  $('#rr-preview').textContent = r.rrule || r.error;
+}
+
 // ---- editor ----
 function addReminder(reminder) {
   $('#reminder-list').append(reminderRow(reminder, () => $('#add-reminder').focus()));
@@ -219,8 +289,11 @@ function openEditor(task = null) {
   $('#t-due').value = utcToLocalInput(task?.due_date);
   const rec = $('#t-recurrence');
   rec.querySelector('option[value="rrule"]')?.remove();
-  if (task?.rrule) rec.append(el('option', { value: 'rrule', text: `Custom (${task.rrule})` }));
-  rec.value = task?.rrule ? 'rrule' : task?.recurrence_schedule || '';
+  const parsed = task?.rrule ? parseRrule(task.rrule) : null;
+  if (task?.rrule && !parsed) rec.append(el('option', { value: 'rrule', text: `Custom (${task.rrule})` }));
+  setBuilder(parsed || { freq: 'WEEKLY', interval: 1, days: [], end: 'never' });
+  rec.value = task?.rrule ? (parsed ? 'custom' : 'rrule') : task?.recurrence_schedule || '';
+  syncBuilder();
   $('#reminder-list').replaceChildren();
   for (const r of task?.reminders || []) addReminder(r);
   const history = $('#history');
@@ -248,9 +321,14 @@ function readForm() {
     due_date: due ?? null,
     reminders,
     is_recurring: rec !== '',
-    recurrence_schedule: rec && rec !== 'rrule' ? rec : null,
+    recurrence_schedule: rec && rec !== 'rrule' && rec !== 'custom' ? rec : null,
   };
   if (rec === 'rrule') body.rrule = old.rrule;
+  if (rec === 'custom') {
+    const r = readBuilder();
+    if (r.error) localErrors.rrule = r.error;
+    else body.rrule = r.rrule;
+  }
   if (old?.recurrence_from) body.recurrence_from = old.recurrence_from;
   return { body, localErrors };
 }
@@ -370,6 +448,9 @@ function init() {
   $('#new-task').addEventListener('click', () => openEditor());
   $('#notif-toggle').addEventListener('click', toggleNotifications);
   $('#task-form').addEventListener('submit', saveTask);
+  $('#t-recurrence').addEventListener('change', syncBuilder);
+  $('#rrule-builder').addEventListener('input', syncBuilder);
+  $('#rrule-builder').addEventListener('change', syncBuilder);
   $('#cancel-edit').addEventListener('click', () => $('#editor').close());
   $('#add-reminder').addEventListener('click', () => {
     addReminder();

@@ -327,6 +327,67 @@ describe('web UI', () => {
     await context.close();
   });
 
+  test('a custom recurrence built in the editor is sent as an RRULE and shown back when editing', async () => {
+    const context = await browser.newContext({ timezoneId: 'Europe/Berlin' });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await signUp(page, server.url);
+    await page.getByRole('button', { name: 'New task' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Title').fill('Gym');
+    await dialog.getByLabel(/^Due/).fill('2030-01-07T18:00');
+    assert.equal(await page.locator('#rrule-builder').isVisible(), false);
+    await dialog.getByLabel('Repeats').selectOption('custom');
+    const builder = dialog.getByRole('group', { name: 'Custom repeat' });
+    await builder.waitFor();
+    await builder.getByLabel('Frequency').selectOption('WEEKLY');
+    await builder.getByLabel(/^Every/).fill('2');
+    await builder.getByLabel('Mon', { exact: true }).check();
+    await builder.getByLabel('Wed', { exact: true }).check();
+    await builder.getByLabel('Ends').selectOption('count');
+    await builder.getByLabel('Times', { exact: true }).fill('5');
+    assert.equal(await page.locator('#rr-preview').textContent(), 'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE;COUNT=5');
+    await dialog.getByRole('button', { name: 'Save task' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    let [task] = await apiTasks(page);
+    assert.equal(task.rrule, 'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE;COUNT=5');
+    assert.equal(task.is_recurring, true);
+    assert.equal(task.recurrence_schedule, null);
+
+    // Editing shows the rule back in the builder; change it to monthly until a date (end of that day, Berlin time).
+    await page.locator('.task', { hasText: 'Gym' }).getByRole('button', { name: /^Edit/ }).click();
+    assert.equal(await dialog.getByLabel('Repeats').inputValue(), 'custom');
+    assert.equal(await builder.getByLabel('Frequency').inputValue(), 'WEEKLY');
+    assert.equal(await builder.getByLabel(/^Every/).inputValue(), '2');
+    assert.equal(await builder.getByLabel('Mon', { exact: true }).isChecked(), true);
+    assert.equal(await builder.getByLabel('Tue', { exact: true }).isChecked(), false);
+    assert.equal(await builder.getByLabel('Wed', { exact: true }).isChecked(), true);
+    assert.equal(await builder.getByLabel('Ends').inputValue(), 'count');
+    assert.equal(await builder.getByLabel('Times', { exact: true }).inputValue(), '5');
+    await builder.getByLabel('Frequency').selectOption('MONTHLY');
+    assert.equal(await builder.getByLabel('Mon', { exact: true }).isVisible(), false, 'weekdays only for weekly');
+    await builder.getByLabel(/^Every/).fill('1');
+    await builder.getByLabel('Ends').selectOption('until');
+    await builder.getByLabel('End date').fill('2030-12-31');
+    await dialog.getByRole('button', { name: 'Save task' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await until(async () => (await apiTasks(page))[0].rrule !== 'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE;COUNT=5');
+    [task] = await apiTasks(page);
+    assert.equal(task.rrule, 'FREQ=MONTHLY;UNTIL=20301231T225959Z');
+    await page.locator('.task', { hasText: 'Gym' }).getByRole('button', { name: /^Edit/ }).click();
+    assert.equal(await builder.getByLabel('End date').inputValue(), '2030-12-31');
+    assert.equal(await builder.getByLabel('Frequency').inputValue(), 'MONTHLY');
+    // Back to a plain schedule clears the rule.
+    await dialog.getByLabel('Repeats').selectOption('daily');
+    assert.equal(await builder.isVisible(), false);
+    await dialog.getByRole('button', { name: 'Save task' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await until(async () => (await apiTasks(page))[0].recurrence_schedule === 'daily');
+    assert.equal((await apiTasks(page))[0].rrule, null);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('a task can be created with the keyboard alone', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
