@@ -81,6 +81,7 @@ function enterApp() {
   $('#tasks-view').hidden = false;
   loadTasks();
   loadNotifications();
+  syncPermissionButton();
   startFeed(s.token);
   $('#new-task').focus();
 }
@@ -397,6 +398,23 @@ async function markRead(n) {
   }
 }
 
+// Browser notifications: a button to ask while the person has not decided; fired reminders use them once granted.
+function syncPermissionButton() {
+  $('#allow-notifications').hidden = !(window.Notification && Notification.permission === 'default');
+}
+
+async function askPermission() {
+  try {
+    const answer = await Notification.requestPermission();
+    if (answer === 'granted') toast('Reminders will also show as browser notifications.');
+    else if (answer === 'denied') toast('Browser notifications are off; reminders still show in the page.');
+  } catch (err) {
+    toast(err.message, { kind: 'error', title: 'Could not ask for notifications' });
+  }
+  syncPermissionButton();
+  if ($('#allow-notifications').hidden) $('#notif-toggle').focus();
+}
+
 function toggleNotifications() {
   const panel = $('#notif-panel');
   panel.hidden = !panel.hidden;
@@ -419,7 +437,9 @@ function onEvent(ev) {
     toast(p.title || 'A task', { kind: 'reminder', title: 'Reminder', timeout: 0 });
     loadNotifications();
     setTimeout(loadNotifications, 400);  // in case the event outran the notification's record
-    if (window.Notification?.permission === 'granted') new Notification('todoai reminder', { body: p.title || '' });
+    if (window.Notification?.permission === 'granted') {
+      try { new Notification('todoai reminder', { body: p.title || 'A task', tag: ev.id }); } catch { /* e.g. needs a service worker */ }
+    }
   }
 }
 
@@ -447,6 +467,7 @@ function init() {
   $('#sign-out').addEventListener('click', () => signOut());
   $('#new-task').addEventListener('click', () => openEditor());
   $('#notif-toggle').addEventListener('click', toggleNotifications);
+  $('#allow-notifications').addEventListener('click', askPermission);
   $('#task-form').addEventListener('submit', saveTask);
   $('#t-recurrence').addEventListener('change', syncBuilder);
   $('#rrule-builder').addEventListener('input', syncBuilder);

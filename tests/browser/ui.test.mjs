@@ -219,7 +219,7 @@ describe('web UI', () => {
     await page.locator('#live-status[data-state="live"]').waitFor();
     const bell = page.locator('#notif-toggle');
     assert.equal(await page.locator('#notif-count').isVisible(), false, 'no badge before anything fired');
-    await page.getByRole('button', { name: 'Notifications' }).click();
+    await page.getByRole('button', { name: 'Notifications', exact: true }).click();
     assert.equal(await bell.getAttribute('aria-expanded'), 'true');
     const panel = page.getByRole('region', { name: 'Notifications' }).and(page.locator('#notif-panel'));
     await panel.waitFor();
@@ -386,6 +386,46 @@ describe('web UI', () => {
     assert.equal((await apiTasks(page))[0].rrule, null);
     assert.deepEqual(errors, []);
     await context.close();
+  });
+
+  test('browser notifications: a button asks for permission, then fired reminders use them', async () => {
+    const context = await browser.newContext();
+    // A stand-in for the Notification API (headless chromium has no notification UI to answer the prompt).
+    await context.addInitScript(() => {
+      window.__shown = [];
+      window.__asked = 0;
+      class FakeNotification {
+        static permission = 'default';
+        static async requestPermission() { window.__asked++; FakeNotification.permission = 'granted'; return 'granted'; }
+        constructor(title, options = {}) { window.__shown.push({ title, body: options.body }); }
+      }
+      Object.defineProperty(window, 'Notification', { value: FakeNotification, configurable: true, writable: true });
+    });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await signUp(page, server.url);
+    await page.locator('#live-status[data-state="live"]').waitFor();
+    const allow = page.getByRole('button', { name: 'Enable browser notifications' });
+    await allow.waitFor();
+    await allow.focus();
+    await page.keyboard.press('Enter');
+    await allow.waitFor({ state: 'hidden' });
+    assert.equal(await page.evaluate(() => window.__asked), 1);
+    await page.locator('.toast', { hasText: 'browser notifications' }).waitFor();
+
+    await createViaApi(page, { title: 'Stretch', reminders: [{ at: new Date(Date.now() + 1500).toISOString() }] });
+    await until(async () => (await page.evaluate(() => window.__shown.length)) === 1, 5000);
+    assert.deepEqual(await page.evaluate(() => window.__shown), [{ title: 'todoai reminder', body: 'Stretch' }]);
+    assert.deepEqual(errors, []);
+    await context.close();
+
+    // Already decided (granted by the browser's settings): no button.
+    const granted = await browser.newContext({ permissions: ['notifications'] });
+    const page2 = await granted.newPage();
+    await signUp(page2, server.url);
+    assert.equal(await page2.evaluate(() => Notification.permission), 'granted');
+    assert.equal(await page2.locator('#allow-notifications').isVisible(), false);
+    await granted.close();
   });
 
   test('a task can be created with the keyboard alone', async () => {
