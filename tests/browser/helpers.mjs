@@ -9,11 +9,12 @@ export const CHROMIUM = process.env.TODOAI_CHROMIUM || '/usr/bin/chromium';
 const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--no-first-run', '--disable-sync'];
 
-export async function startServer() {
+// `port` 0 picks a free one; pass `port` and `dataDir` to restart a stopped server on the same ones
+// (then stop the first with { keepData: true }).
+export async function startServer({ port: wanted = 0, dataDir = mkdtempSync(join(tmpdir(), 'todoai-browser-')) } = {}) {
   const binary = process.env.TODOAI_BINARY || 'build/todoai';
   if (!existsSync(binary)) throw new Error(`todoai binary not found at ${binary} (set TODOAI_BINARY)`);
-  const dataDir = mkdtempSync(join(tmpdir(), 'todoai-browser-'));
-  const child = spawn(binary, ['serve', 'all', '--port', '0', '--data-dir', dataDir],
+  const child = spawn(binary, ['serve', 'all', '--port', String(wanted), '--data-dir', dataDir],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TODOAI_DATA_DIR: dataDir } });
   let output = '';
   child.stderr.on('data', (d) => { output += d; });
@@ -29,16 +30,28 @@ export async function startServer() {
   child.stdout.resume();
   return {
     url: `http://127.0.0.1:${port}`,
-    async stop() {
+    port,
+    dataDir,
+    async stop({ keepData = false } = {}) {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+// A port that was free a moment ago (for a server that must come back on the same port).
+export async function freePort() {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+  });
 }
 
 export async function launchBrowser() {
