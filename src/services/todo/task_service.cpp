@@ -35,6 +35,20 @@ std::string task_doc(const Task& task) {
     throw http::HttpError(404, "no task '" + std::string(id) + "' for this user");
 }
 
+void check_condition(const std::optional<VersionCondition>& condition, const StoredTask& stored, std::string_view id);
+
+// The task a write is about, inside its transaction: 404 if it is not the user's, 412 if If-Match is stale.
+std::pair<StoredTask, Task> load_for_change(store::Transaction& tx,
+                                            const std::string& user_id,
+                                            std::string_view id,
+                                            const std::optional<VersionCondition>& condition) {
+    auto stored = TaskRepository::find(tx, user_id, id);
+    if (!stored) not_found(id);
+    check_condition(condition, *stored, id);
+    Task task = load(*stored);
+    return {std::move(*stored), std::move(task)};
+}
+
 void check_condition(const std::optional<VersionCondition>& condition, const StoredTask& stored, std::string_view id) {
     if (condition && !condition->matches(stored.version))
         throw http::HttpError(412, "task '" + std::string(id) + "' is at version " + std::to_string(stored.version) +
@@ -176,10 +190,7 @@ TaskResult TaskService::write(const std::string& user_id,
                               WriteMode mode,
                               const std::optional<VersionCondition>& condition) {
     auto tx = db_.begin(store::Database::Access::write);
-    auto stored = TaskRepository::find(*tx, user_id, id);
-    if (!stored) not_found(id);
-    check_condition(condition, *stored, id);
-    const Task before = load(*stored);
+    const auto [stored, before] = load_for_change(*tx, user_id, id, condition);
     Task after = before;
     if (mode == WriteMode::replace) {
         after.fields = fields_or_422(body);
@@ -189,7 +200,7 @@ TaskResult TaskService::write(const std::string& user_id,
             throw http::HttpError(422, "the patch has invalid fields", std::move(*errors));
         after.fields = std::move(std::get<TaskFields>(patched));
     }
-    if (after.fields == before.fields) return TaskResult{stored->doc, stored->version, before.id};
+    if (after.fields == before.fields) return TaskResult{stored.doc, stored.version, before.id};
     return commit_change(*tx, before, std::move(after));
 }
 
@@ -197,10 +208,7 @@ TaskResult TaskService::toggle_complete(const std::string& user_id,
                                         std::string_view id,
                                         const std::optional<VersionCondition>& condition) {
     auto tx = db_.begin(store::Database::Access::write);
-    auto stored = TaskRepository::find(*tx, user_id, id);
-    if (!stored) not_found(id);
-    check_condition(condition, *stored, id);
-    const Task before = load(*stored);
+    const auto [stored, before] = load_for_change(*tx, user_id, id, condition);
     Task after = before;
     after.fields.status = before.completed() ? TaskStatus::pending : TaskStatus::complete;
     return commit_change(*tx, before, std::move(after));
@@ -224,10 +232,7 @@ void TaskService::remove(const std::string& user_id,
                          const std::optional<VersionCondition>& condition) {
     const auto now = clock_.now();
     auto tx = db_.begin(store::Database::Access::write);
-    auto stored = TaskRepository::find(*tx, user_id, id);
-    if (!stored) not_found(id);
-    check_condition(condition, *stored, id);
-    const Task before = load(*stored);
+    const auto [stored, before] = load_for_change(*tx, user_id, id, condition);
     TaskRepository::remove(*tx, user_id, id);
     pubsub::Outbox::append(*tx, make_task_event(event_type::kTaskDeleted, before, new_uuid_v7(now), now),
                            kTaskEventsTopic, user_id);
