@@ -1,5 +1,6 @@
 #pragma once
 // CloudEvents 1.0 structured-mode envelope (DESIGN.md "Events").
+#include <array>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <optional>
@@ -19,6 +20,9 @@ inline constexpr std::string_view kTaskCompleted = "com.todoai.task.completed";
 inline constexpr std::string_view kTaskDeleted = "com.todoai.task.deleted";
 inline constexpr std::string_view kReminderScheduled = "com.todoai.reminder.scheduled";
 inline constexpr std::string_view kReminderFired = "com.todoai.reminder.fired";
+/// Every type the services publish (what consumers accept).
+inline constexpr std::array<std::string_view, 6> kAll = {kTaskCreated, kTaskUpdated,       kTaskCompleted,
+                                                         kTaskDeleted, kReminderScheduled, kReminderFired};
 }  // namespace event_type
 
 /// "com.todoai.task.created" -> "task-created" (the `data.event_type` short form of seed 001).

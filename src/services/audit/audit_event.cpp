@@ -13,11 +13,6 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::array<std::string_view, 6> kAuditedTypes = {
-    event_type::kTaskCreated, event_type::kTaskUpdated,       event_type::kTaskCompleted,
-    event_type::kTaskDeleted, event_type::kReminderScheduled, event_type::kReminderFired,
-};
-
 // A required id-like string of `data`; returns the reason when it is absent, not a string, empty or too long.
 std::optional<std::string> id_field(const json::object& data, std::string_view name, std::string& out) {
     const json::value* v = data.if_contains(name);
@@ -34,7 +29,7 @@ std::optional<std::string> id_field(const json::object& data, std::string_view n
 }  // namespace
 
 std::optional<std::string_view> canonical_event_type(std::string_view full_or_short) {
-    for (auto type : kAuditedTypes)
+    for (auto type : event_type::kAll)
         if (full_or_short == type || full_or_short == short_event_type(type)) return type;
     return std::nullopt;
 }
@@ -45,8 +40,8 @@ std::variant<AuditRecord, std::string> parse_audit_event(std::string_view messag
     auto& event = std::get<CloudEvent>(parsed);
 
     AuditRecord r;
-    auto type = std::find(kAuditedTypes.begin(), kAuditedTypes.end(), event.type);
-    if (type == kAuditedTypes.end()) return "type '" + event.type + "' is not a task or reminder event";
+    auto type = std::find(event_type::kAll.begin(), event_type::kAll.end(), event.type);
+    if (type == event_type::kAll.end()) return "type '" + event.type + "' is not a task or reminder event";
     r.event_type = std::string(*type);
     if (event.id.size() > kMaxIdLength) return "id is longer than " + std::to_string(kMaxIdLength) + " characters";
     if (event.source.size() > kMaxIdLength)

@@ -8,44 +8,33 @@
 #include "core/cloud_event.hpp"
 
 namespace todoai::websocket {
-namespace {
-
-namespace json = boost::json;
-
-constexpr std::array<std::string_view, 6> kFeedTypes = {
-    event_type::kTaskCreated, event_type::kTaskUpdated,       event_type::kTaskCompleted,
-    event_type::kTaskDeleted, event_type::kReminderScheduled, event_type::kReminderFired,
-};
-
-}  // namespace
-
 std::variant<FeedEvent, std::string> parse_feed_event(std::string_view message) {
     auto parsed = parse_cloud_event(message);
     if (auto* why = std::get_if<std::string>(&parsed)) return "not a CloudEvent: " + *why;
     const auto& event = std::get<CloudEvent>(parsed);
-    if (std::find(kFeedTypes.begin(), kFeedTypes.end(), event.type) == kFeedTypes.end())
+    if (std::find(event_type::kAll.begin(), event_type::kAll.end(), event.type) == event_type::kAll.end())
         return "type '" + event.type + "' is not a task or reminder event";
     if (event.id.empty()) return std::string("id must not be empty");
     if (event.id.size() > kMaxIdLength) return "id is longer than " + std::to_string(kMaxIdLength) + " characters";
-    const json::object* data = event.data.if_object();
+    const boost::json::object* data = event.data.if_object();
     if (data == nullptr) return std::string("data must be a JSON object");
 
-    const json::value* user = data->if_contains("user_id");
+    const boost::json::value* user = data->if_contains("user_id");
     if (user == nullptr) return std::string("data.user_id is missing");
-    const json::string* user_id = user->if_string();
+    const boost::json::string* user_id = user->if_string();
     if (user_id == nullptr) return std::string("data.user_id must be a string");
     if (user_id->empty()) return std::string("data.user_id must not be empty");
     if (user_id->size() > kMaxIdLength)
         return "data.user_id is longer than " + std::to_string(kMaxIdLength) + " characters";
-    if (const json::value* id = data->if_contains("event_id")) {
-        const json::string* s = id->if_string();
+    if (const boost::json::value* id = data->if_contains("event_id")) {
+        const boost::json::string* s = id->if_string();
         if (s == nullptr || std::string_view(*s) != event.id) return "data.event_id differs from id '" + event.id + "'";
     }
     return FeedEvent{event.id, std::string(user_id->data(), user_id->size())};
 }
 
 std::string resync_message(std::string_view reason) {
-    return json::serialize(json::object{{"type", "com.todoai.resync"}, {"reason", reason}});
+    return boost::json::serialize(boost::json::object{{"type", "com.todoai.resync"}, {"reason", reason}});
 }
 
 }  // namespace todoai::websocket
