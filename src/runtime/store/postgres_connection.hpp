@@ -1,0 +1,59 @@
+#pragma once
+// One libpq connection of postgres_database's pool, with its prepared statements (internal to the driver).
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "runtime/store/database.hpp"
+#include "runtime/store/postgres_database.hpp"
+
+struct pg_conn;
+struct pg_result;
+
+namespace todoai::store::postgres {
+
+/// "host:port/dbname" of a libpq URL, for messages: never the user or the password.
+std::string server_address(const std::string& url);
+
+/// The first words of a statement, for messages.
+std::string_view sql_head(std::string_view sql);
+
+/// Used by one thread at a time (the pool hands it out). Failures throw StoreError with the statement's first words,
+/// the SQLSTATE and the server's message; a failure that lost the connection marks it broken().
+class Connection {
+  public:
+    /// Connects with search_path = options.schema and statement_timeout; throws StoreError(unavailable) naming
+    /// host:port when the server cannot be reached.
+    explicit Connection(const PostgresOptions& options);
+    ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    /// One statement with $1..$N parameters, prepared once per connection and cached by its text. Appends the result
+    /// rows to `rows` when given; returns the number of rows the statement changed.
+    std::int64_t run(std::string_view sql, std::span<const Value> params, Rows* rows);
+    /// SQL without parameters through the simple protocol, so it may hold several statements (BEGIN, COMMIT,
+    /// migrations). Returns the command tag of the last one ("COMMIT", "ROLLBACK", ...).
+    std::string exec(std::string_view sql);
+
+    /// The server is gone or ended this session: the pool must drop the connection.
+    bool broken() const;
+    /// No transaction open: the connection may go back to the pool.
+    bool idle() const;
+    /// Inside a transaction that an error aborted: every statement but ROLLBACK fails.
+    bool in_failed_transaction() const;
+
+  private:
+    const std::string& prepare(std::string_view sql, std::span<const Value> params);
+    [[noreturn]] void fail(const pg_result* result, std::string_view sql);
+
+    pg_conn* conn_ = nullptr;
+    std::string address_;
+    bool broken_ = false;
+    std::size_t next_statement_ = 0;
+    std::unordered_map<std::string, std::string> statements_;  // parameter types + SQL text -> prepared name
+};
+
+}  // namespace todoai::store::postgres

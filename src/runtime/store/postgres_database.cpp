@@ -1,0 +1,282 @@
+#include "runtime/store/postgres_database.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "runtime/store/postgres_connection.hpp"
+
+namespace todoai::store {
+namespace {
+
+using Kind = StoreError::Kind;
+using postgres::Connection;
+using postgres::sql_head;
+
+// The first key of pg_advisory_xact_lock(int, int) for migrations; the second is hashtext(schema), so each schema
+// migrates under its own lock. (The outbox relay uses another class: runtime/pubsub/outbox.cpp.)
+constexpr int kMigrationLockClass = 0x746f6401;
+// DDL may take longer than a request's statement_timeout, and a migrator may wait for another one's lock.
+constexpr std::string_view kMigrationTimeout = "SET LOCAL statement_timeout = '15min'";
+
+// The schema goes into connection options and DDL unquoted-safe: plain lower-case identifiers only.
+bool valid_schema(std::string_view s) {
+    if (s.empty() || s.size() > 63 || (s[0] >= '0' && s[0] <= '9')) return false;
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+}
+
+class PostgresDatabase;
+
+// A connection borrowed from the pool; returned, or dropped when broken or still inside a transaction, on destruction.
+class Lease {
+  public:
+    Lease(PostgresDatabase& owner, Connection* conn, bool fresh) : owner_(&owner), conn_(conn), fresh_(fresh) {}
+    Lease(Lease&& other) noexcept
+        : owner_(other.owner_), conn_(std::exchange(other.conn_, nullptr)), fresh_(other.fresh_) {}
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+
+    Connection& operator*() const { return *conn_; }
+    Connection* operator->() const { return conn_; }
+    /// Opened for this lease (not taken idle from the pool, where the server may have closed it meanwhile).
+    bool fresh() const { return fresh_; }
+
+  private:
+    PostgresDatabase* owner_;
+    Connection* conn_;
+    bool fresh_;
+};
+
+class PostgresTransaction final : public Transaction {
+  public:
+    /// `lease` has already run BEGIN.
+    explicit PostgresTransaction(Lease lease) : lease_(std::move(lease)) {}
+
+    ~PostgresTransaction() override {
+        if (done_ || lease_->broken() || lease_->idle()) return;
+        try {
+            lease_->exec("ROLLBACK");
+        } catch (const StoreError&) {
+            // The lease drops a connection still inside a transaction rather than pooling it.
+        }
+    }
+
+    using Transaction::execute;
+    using Transaction::query;
+
+    Rows query(std::string_view sql, std::span<const Value> params) override {
+        check_open(sql);
+        Rows rows;
+        lease_->run(sql, params, &rows);
+        return rows;
+    }
+
+    std::int64_t execute(std::string_view sql, std::span<const Value> params) override {
+        check_open(sql);
+        return lease_->run(sql, params, nullptr);
+    }
+
+    void commit() override {
+        check_open("COMMIT");
+        if (lease_->in_failed_transaction()) {
+            throw StoreError(Kind::other, "postgres: cannot commit: an earlier error aborted the transaction");
+        }
+        done_ = true;  // whatever COMMIT answers, the transaction is over
+        // COMMIT of a transaction the server already aborted answers ROLLBACK instead of failing.
+        if (lease_->exec("COMMIT") != "COMMIT") {
+            throw StoreError(Kind::other, "postgres: the server rolled the transaction back instead of committing");
+        }
+    }
+
+    /// Several statements at once, without parameters (migrations).
+    void exec_script(std::string_view sql) {
+        check_open(sql);
+        lease_->exec(sql);
+    }
+
+  private:
+    void check_open(std::string_view sql) const {
+        if (done_)
+            throw StoreError(Kind::other, "postgres: transaction already committed: " + std::string(sql_head(sql)));
+    }
+
+    Lease lease_;
+    bool done_ = false;
+};
+
+class PostgresDatabase final : public Database {
+  public:
+    explicit PostgresDatabase(PostgresOptions options) : options_(std::move(options)) {
+        if (!valid_schema(options_.schema)) {
+            throw StoreError(Kind::other, "postgres: schema '" + options_.schema +
+                                              "' is not a plain lower-case identifier ([a-z_][a-z0-9_]*)");
+        }
+        if (options_.max_connections == 0) options_.max_connections = 1;
+        // One connection now, so an unreachable server or a bad password fails at start-up.
+        all_.push_back(std::make_unique<Connection>(options_));
+        idle_.push_back(all_.back().get());
+    }
+
+    std::unique_ptr<Transaction> begin(Access access) override { return begin_transaction(access); }
+
+    void migrate(std::span<const Migration> migrations) override {
+        std::vector<const Migration*> ordered;
+        for (const auto& m : migrations) ordered.push_back(&m);
+        std::sort(ordered.begin(), ordered.end(), [](auto* a, auto* b) { return a->version < b->version; });
+        for (std::size_t i = 1; i < ordered.size(); ++i) {
+            if (ordered[i]->version == ordered[i - 1]->version) {
+                throw StoreError(Kind::other, "postgres: migration version " + std::to_string(ordered[i]->version) +
+                                                  " appears twice");
+            }
+        }
+
+        std::unordered_set<std::int64_t> applied;
+        {
+            auto tx = begin_migration();
+            // Under the lock: concurrent CREATE ... IF NOT EXISTS can otherwise fail on the catalog's unique index.
+            tx->exec_script("CREATE SCHEMA IF NOT EXISTS \"" + options_.schema + "\"; CREATE TABLE IF NOT EXISTS \"" +
+                            options_.schema +
+                            "\".schema_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, "
+                            "applied_at TEXT NOT NULL)");
+            for (const auto& row : tx->query("SELECT version FROM schema_migrations", {})) applied.insert(row.int64(0));
+            tx->commit();
+        }
+        for (const Migration* m : ordered) {
+            if (applied.contains(m->version)) continue;
+            auto tx = begin_migration();
+            const Value version = static_cast<std::int64_t>(m->version);
+            // Another process may have applied it since we looked; the advisory lock makes this check exclusive.
+            if (!tx->query("SELECT 1 FROM schema_migrations WHERE version = $1", std::span(&version, 1)).empty()) {
+                continue;
+            }
+            try {
+                tx->exec_script(m->postgres_sql);
+            } catch (const StoreError& e) {
+                throw StoreError(e.kind(), "migration " + std::to_string(m->version) + " (" +
+                                               std::string(m->description) + ") of schema " + options_.schema +
+                                               " failed: " + e.what());
+            }
+            tx->execute(
+                "INSERT INTO schema_migrations (version, description, applied_at) "
+                "VALUES ($1, $2, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))",
+                {version, std::string(m->description)});
+            tx->commit();
+        }
+    }
+
+    bool ping() override {
+        try {
+            auto tx = begin_transaction(Access::read);
+            auto rows = tx->query("SELECT 1", {});
+            return rows.size() == 1 && rows[0].int64(0) == 1;
+        } catch (const StoreError&) {
+            return false;
+        }
+    }
+
+    Dialect dialect() const override { return Dialect::postgres; }
+
+    void release(Connection* conn) noexcept {
+        const bool healthy = !conn->broken() && conn->idle();
+        std::unique_ptr<Connection> dropped;  // closed after the lock is released
+        {
+            std::lock_guard lock(mutex_);
+            if (healthy) {
+                idle_.push_back(conn);
+            } else {
+                auto it = std::find_if(all_.begin(), all_.end(), [&](auto& c) { return c.get() == conn; });
+                dropped = std::move(*it);
+                all_.erase(it);
+            }
+        }
+        available_.notify_one();
+    }
+
+  private:
+    // A pooled connection may have been closed by the server since its last use (restart, terminate_backend, idle
+    // timeout); BEGIN finds out, and is safe to repeat on another one. Only a fresh connection's failure is final.
+    std::unique_ptr<PostgresTransaction> begin_transaction(Access access) {
+        const std::string_view sql = access == Access::write ? "BEGIN" : "BEGIN READ ONLY";
+        for (;;) {
+            Lease lease = acquire();
+            try {
+                lease->exec(sql);
+            } catch (const StoreError&) {
+                if (lease.fresh() || !lease->broken()) throw;
+                continue;  // the lease drops the broken connection
+            }
+            return std::make_unique<PostgresTransaction>(std::move(lease));
+        }
+    }
+
+    // A write transaction holding this schema's migration lock until it ends.
+    std::unique_ptr<PostgresTransaction> begin_migration() {
+        auto tx = begin_transaction(Access::write);
+        tx->exec_script(kMigrationTimeout);
+        tx->query("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockClass) + ", hashtext($1))",
+                  {Value(options_.schema)});
+        return tx;
+    }
+
+    // Hands out an idle connection, opens a new one below max_connections, or waits for one; waiting longer than
+    // acquire_timeout means the pool is exhausted (callers holding transactions too long): unavailable.
+    Lease acquire() {
+        std::unique_lock lock(mutex_);
+        const auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
+        for (;;) {
+            if (!idle_.empty()) {
+                Connection* conn = idle_.back();
+                idle_.pop_back();
+                return Lease(*this, conn, false);
+            }
+            if (all_.size() + opening_ < options_.max_connections) {
+                ++opening_;
+                lock.unlock();
+                std::unique_ptr<Connection> conn;
+                try {
+                    conn = std::make_unique<Connection>(options_);
+                } catch (...) {
+                    lock.lock();
+                    --opening_;
+                    available_.notify_one();
+                    throw;
+                }
+                lock.lock();
+                --opening_;
+                all_.push_back(std::move(conn));
+                return Lease(*this, all_.back().get(), true);
+            }
+            if (available_.wait_until(lock, deadline) == std::cv_status::timeout) {
+                if (!idle_.empty() || all_.size() + opening_ < options_.max_connections) continue;
+                throw StoreError(Kind::unavailable, "postgres (" + postgres::server_address(options_.url) + "): all " +
+                                                        std::to_string(options_.max_connections) +
+                                                        " connections of schema " + options_.schema +
+                                                        " stayed in use past acquire_timeout");
+            }
+        }
+    }
+
+    PostgresOptions options_;
+    std::mutex mutex_;
+    std::condition_variable available_;
+    std::vector<std::unique_ptr<Connection>> all_;
+    std::vector<Connection*> idle_;
+    std::size_t opening_ = 0;
+};
+
+Lease::~Lease() {
+    if (conn_ != nullptr) owner_->release(conn_);
+}
+
+}  // namespace
+
+std::unique_ptr<Database> open_postgres(const PostgresOptions& options) {
+    return std::make_unique<PostgresDatabase>(options);
+}
+
+}  // namespace todoai::store
