@@ -2,14 +2,19 @@
 
 #include <fmt/format.h>
 #include <spdlog/logger.h>
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <cstdint>
 #include <ctime>
 #include <memory>
+#include <mutex>
+
+#include "runtime/log/buffered_fd_sink.hpp"
 
 namespace todoai::log {
 namespace {
+
+constexpr std::chrono::seconds kFlushInterval{1};  // spdlog's periodic flusher counts whole seconds
 
 spdlog::level::level_enum to_spdlog(Level level) {
     switch (level) {
@@ -39,17 +44,20 @@ std::string_view level_name(spdlog::level::level_enum level) {
 }
 
 // Created on first use so logging before init() works (at info); init() only changes the level.
-spdlog::logger& logger() {
+const std::shared_ptr<spdlog::logger>& shared_logger() {
     static const std::shared_ptr<spdlog::logger> instance = [] {
-        auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+        auto sink = std::make_shared<BufferedFdSink>(STDERR_FILENO);
         auto l = std::make_shared<spdlog::logger>("todoai", std::move(sink));
         l->set_pattern("%v");
         l->set_level(spdlog::level::info);
-        l->flush_on(spdlog::level::debug);
+        // Problems reach the terminal at once; info lines (the access log) within kFlushInterval.
+        l->flush_on(spdlog::level::warn);
         return l;
     }();
-    return *instance;
+    return instance;
 }
+
+spdlog::logger& logger() { return *shared_logger(); }
 
 using Buffer = fmt::memory_buffer;
 
@@ -169,7 +177,16 @@ void write(spdlog::level::level_enum level, std::string_view message) {
 
 }  // namespace
 
-void init(Level level) { logger().set_level(to_spdlog(level)); }
+void init(Level level) {
+    logger().set_level(to_spdlog(level));
+    static std::once_flag flusher;
+    std::call_once(flusher, [] {
+        spdlog::register_logger(shared_logger());  // the periodic flusher walks the registry
+        spdlog::flush_every(kFlushInterval);
+    });
+}
+
+void flush() { logger().flush(); }
 
 bool parse_level(std::string_view text, Level& out) {
     if (text == "debug") {

@@ -48,6 +48,7 @@ class StderrCapture {
   private:
     void restore() {
         if (saved_ < 0) return;
+        flush();
         std::fflush(stderr);
         ::dup2(saved_, 2);
         ::close(saved_);
