@@ -7,6 +7,9 @@ namespace {
 
 // Tasks keep the columns the list filters and sorts on, plus `doc`: the task's API JSON, so a read returns stored
 // bytes without parsing or serializing. Times are RFC 3339 UTC text with milliseconds, which sorts like instants.
+// On PostgreSQL the columns the list sorts and pages on compare bytewise (COLLATE "C"), as SQLite's do: a database
+// created with a natural-language locale would otherwise order titles differently and put the '~' that stands in
+// for a missing due date (task_repository.cpp) before the dates instead of after them.
 constexpr std::string_view kInitialSqlite = R"sql(
 CREATE TABLE users (
     id            TEXT PRIMARY KEY,
@@ -51,16 +54,16 @@ CREATE TABLE users (
     created_at    TEXT NOT NULL
 );
 CREATE TABLE tasks (
-    id            TEXT PRIMARY KEY,
+    id            TEXT COLLATE "C" PRIMARY KEY,
     user_id       TEXT NOT NULL,
-    title_key     TEXT NOT NULL,
+    title_key     TEXT COLLATE "C" NOT NULL,
     search_text   TEXT NOT NULL,
     status        TEXT NOT NULL,
     priority_rank BIGINT NOT NULL,
     tags          TEXT NOT NULL,
-    due_date      TEXT,
+    due_date      TEXT COLLATE "C",
     series_id     TEXT,
-    created_at    TEXT NOT NULL,
+    created_at    TEXT COLLATE "C" NOT NULL,
     version       BIGINT NOT NULL,
     doc           TEXT NOT NULL
 );

@@ -110,6 +110,14 @@ bool TaskRepository::remove(store::Transaction& tx, std::string_view user_id, st
     return tx.execute("DELETE FROM tasks WHERE id = $1 AND user_id = $2", {std::string(id), std::string(user_id)}) == 1;
 }
 
+bool TaskRepository::remove(store::Transaction& tx,
+                            std::string_view user_id,
+                            std::string_view id,
+                            std::int64_t expected_version) {
+    return tx.execute("DELETE FROM tasks WHERE id = $1 AND user_id = $2 AND version = $3",
+                      {std::string(id), std::string(user_id), expected_version}) == 1;
+}
+
 std::vector<std::string> TaskRepository::open_ids(store::Transaction& tx, const std::vector<std::string>& ids) {
     std::vector<std::string> out;
     if (ids.empty()) return out;

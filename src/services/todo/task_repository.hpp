@@ -33,6 +33,12 @@ class TaskRepository {
     static bool update(store::Transaction& tx, const Task& task, const std::string& doc, std::int64_t expected_version);
 
     static bool remove(store::Transaction& tx, std::string_view user_id, std::string_view id);
+    /// Deletes the task only if its stored version is still `expected_version`; false when another writer changed or
+    /// deleted it since it was read. On PostgreSQL writers are not serialized, so a read-then-delete needs this.
+    static bool remove(store::Transaction& tx,
+                       std::string_view user_id,
+                       std::string_view id,
+                       std::int64_t expected_version);
 
     static TaskPage list(store::Transaction& tx, std::string_view user_id, const TaskQuery& query);
 
