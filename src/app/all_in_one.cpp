@@ -53,6 +53,7 @@ struct Stores {
 // Members are declared in dependency order: each is built from the ones above it and destroyed before them.
 struct AllInOne::Impl {
     const Config config;
+    const pubsub::Topics topics = app::topics(config);
     SystemClock clock;
     Stores stores;
     auth::JwtCodec jwt;
@@ -73,7 +74,7 @@ struct AllInOne::Impl {
     invoke::InProcessInvoker invoker;
 
     todo::AuthService accounts{*stores.todo, jwt, hasher, clock, std::chrono::seconds(config.token_ttl_seconds)};
-    todo::TaskService tasks{*stores.todo, clock, [this] { todo_relay.notify(); }};
+    todo::TaskService tasks{*stores.todo, clock, [this] { todo_relay.notify(); }, topics};
     audit::AuditService audit{*stores.audit, clock};
     websocket::WebSocketService live{
         *stores.websocket, clock, jwt, {.heartbeat = std::chrono::seconds(config.ws_heartbeat_interval_seconds)}};
@@ -83,7 +84,8 @@ struct AllInOne::Impl {
                                                     std::chrono::seconds(config.reminder_check_interval_seconds),
                                                     [this] { notification_relay.notify(); },
                                                     invoker,
-                                                    app_token};
+                                                    app_token,
+                                                    topics};
     recurring::RecurringService recurring{*stores.recurring, clock, invoker, app_token};
 
     // Last: the server and its open connections go first on destruction.
@@ -94,10 +96,10 @@ struct AllInOne::Impl {
         invoker.add("todo-service", [this](http::Request& req) { return router.dispatch(req); });
         register_routes();
         // The memory bus delivers to groups in subscription order: the live feed first, its latency shows.
-        live.subscribe(*bus);
-        audit.subscribe(*bus);
+        live.subscribe(*bus, topics);
+        audit.subscribe(*bus, topics);
         notifications.subscribe(*bus);
-        recurring.subscribe(*bus);
+        recurring.subscribe(*bus, topics);
 
         http::ServerOptions options{
             .host = config.host,

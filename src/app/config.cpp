@@ -54,6 +54,12 @@ void add_options(CLI::App& cmd, Config& c) {
     cmd.add_option("--app-api-token", c.app_api_token,
                    "Token services present to each other (recurring -> todo); generated per process when empty")
         ->envname("APP_API_TOKEN");
+    cmd.add_option("--topic-layout", c.topic_layout,
+                   "single (task-events, reminders) or per-type (task-created, task-updated, task-completed, "
+                   "task-deleted, reminder-scheduled, reminder-due: seed 001's names)")
+        ->envname("TODOAI_TOPIC_LAYOUT")
+        ->check(CLI::IsMember({"single", "per-type"}))
+        ->capture_default_str();
 }
 
 std::filesystem::path resolve_data_dir(const Config& config) {
@@ -68,6 +74,13 @@ std::filesystem::path resolve_data_dir(const Config& config) {
     if (url.starts_with("postgresql://") || url.starts_with("postgres://"))
         throw std::runtime_error("DATABASE_URL: PostgreSQL is not supported by this build yet; use sqlite:///<dir>");
     throw std::runtime_error("DATABASE_URL '" + url + "' must start with sqlite:// or postgresql://");
+}
+
+pubsub::Topics topics(const Config& config) {
+    const auto layout = pubsub::parse_topic_layout(config.topic_layout);
+    if (!layout)
+        throw std::runtime_error("--topic-layout must be single or per-type, not '" + config.topic_layout + "'");
+    return pubsub::Topics(*layout);
 }
 
 }  // namespace todoai::app

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <string>
 
+#include "runtime/pubsub/topic_layout.hpp"
+
 namespace todoai::app {
 
 struct Config {
@@ -25,6 +27,7 @@ struct Config {
     std::int64_t reminder_check_interval_seconds = 60;
     std::int64_t ws_heartbeat_interval_seconds = 30;
     std::string app_api_token;
+    std::string topic_layout = "single";
 };
 
 /// Adds the options shared by `serve` and `migrate` to `cmd`.
@@ -33,5 +36,8 @@ void add_options(CLI::App& cmd, Config& config);
 /// The data directory the configuration points at: DATABASE_URL=sqlite:///dir wins over TODOAI_DATA_DIR.
 /// Throws std::runtime_error with a one-line reason for an unsupported URL.
 std::filesystem::path resolve_data_dir(const Config& config);
+
+/// The topic names the configuration asks for (--topic-layout, validated by the parser).
+pubsub::Topics topics(const Config& config);
 
 }  // namespace todoai::app

@@ -5,26 +5,17 @@
 #include <iostream>
 
 #include "runtime/pubsub/dead_letter_store.hpp"
+#include "runtime/pubsub/topic_layout.hpp"
 #include "runtime/store/sqlite_database.hpp"
 
 namespace todoai::app {
-namespace {
-
-// The topics the services publish; dead letters exist only for these.
-constexpr std::string_view kTopics[] = {"task-events", "reminders"};
-
-bool known_topic(std::string_view topic) {
-    if (topic.ends_with("-dlq")) topic.remove_suffix(4);
-    for (auto t : kTopics)
-        if (t == topic) return true;
-    return false;
-}
-
-}  // namespace
 
 int dead_letters(const Config& config, const std::string& action, const std::string& topic) {
-    if (!known_topic(topic)) {
-        std::cerr << "todoai: unknown topic '" << topic << "' (known: task-events, reminders, and their -dlq forms)"
+    // Dead letters exist only for the topics the services publish, in either layout.
+    if (!pubsub::Topics::known(topic)) {
+        std::cerr << "todoai: unknown topic '" << topic
+                  << "' (known: task-events, reminders, or per type task-created, task-updated, task-completed, "
+                     "task-deleted, reminder-scheduled, reminder-due; and their -dlq forms)"
                   << std::endl;
         return 2;
     }

@@ -48,6 +48,10 @@ TEST(Cli, BadFlagsAndStartUpFailuresExitNonZeroWithOneLine) {
     auto prod = TodoaiProcess::run({"--port", "0", "--data-dir", dir.path().string()}, {"ENVIRONMENT=production"});
     EXPECT_EQ(prod.first, 1);
     EXPECT_NE(prod.second.find("production"), std::string::npos) << prod.second;
+    auto bad_layout = TodoaiProcess::run({"--port", "0", "--data-dir", dir.path().string()},
+                                         {"TODOAI_TOPIC_LAYOUT=per_type"});
+    EXPECT_NE(bad_layout.first, 0);
+    EXPECT_NE(bad_layout.second.find("topic-layout"), std::string::npos) << bad_layout.second;
     auto bad_url = TodoaiProcess::run({"--port", "0", "--database-url", "mysql://x"});
     EXPECT_EQ(bad_url.first, 1);
     EXPECT_NE(bad_url.second.find("DATABASE_URL"), std::string::npos) << bad_url.second;

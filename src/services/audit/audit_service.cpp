@@ -16,8 +16,8 @@ AuditService::AuditService(store::Database& db, const Clock& clock) : db_(db), c
 
 std::span<const store::Migration> AuditService::migrations() { return audit_migrations(); }
 
-void AuditService::subscribe(pubsub::Bus& bus) {
-    for (auto topic : {kTaskEventsTopic, kRemindersTopic})
+void AuditService::subscribe(pubsub::Bus& bus, const pubsub::Topics& topics) {
+    for (auto topic : topics.all())
         bus.subscribe_batch(topic, kServiceName,
                             [this](std::span<const pubsub::Message> batch) { return handle_batch(batch); });
 }

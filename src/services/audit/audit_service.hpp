@@ -9,14 +9,13 @@
 #include "runtime/auth/jwt.hpp"
 #include "runtime/http/router.hpp"
 #include "runtime/pubsub/bus.hpp"
+#include "runtime/pubsub/topic_layout.hpp"
 #include "runtime/store/database.hpp"
 #include "services/audit/audit_query.hpp"
 
 namespace todoai::audit {
 
 inline constexpr std::string_view kServiceName = "audit-service";  // consumer group and processed-marker suffix
-inline constexpr std::string_view kTaskEventsTopic = "task-events";
-inline constexpr std::string_view kRemindersTopic = "reminders";
 
 class AuditService {
   public:
@@ -25,9 +24,9 @@ class AuditService {
 
     static std::span<const store::Migration> migrations();
 
-    /// Subscribes handle_batch() to "task-events" and "reminders" as group "audit-service". Call before
-    /// bus.start().
-    void subscribe(pubsub::Bus& bus);
+    /// Subscribes handle_batch() to every topic of `topics` (task and reminder events) as group "audit-service".
+    /// Call before bus.start().
+    void subscribe(pubsub::Bus& bus, const pubsub::Topics& topics = pubsub::Topics{});
 
     /// GET /api/{user_id}/audit — the user's audit trail, newest first.
     ///   query: task_id; event_type ("com.todoai.task.created" or "task-created"; the six task/reminder types);

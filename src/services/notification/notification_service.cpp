@@ -95,7 +95,8 @@ NotificationService::NotificationService(store::Database& db,
                                          std::chrono::milliseconds check_interval,
                                          std::function<void()> on_outbox_commit,
                                          invoke::Invoker& todo,
-                                         std::string app_token)
+                                         std::string app_token,
+                                         pubsub::Topics topics)
     : db_(db),
       clock_(clock),
       timers_(timers),
@@ -103,6 +104,7 @@ NotificationService::NotificationService(store::Database& db,
       on_outbox_commit_(std::move(on_outbox_commit)),
       todo_(todo),
       app_token_(std::move(app_token)),
+      topics_(topics),
       sweep_timer_id_("notification-sweep:" + new_uuid_v7(clock.now())),
       recheck_timer_id_("notification-recheck:" + new_uuid_v7(clock.now())) {}
 
@@ -111,8 +113,9 @@ NotificationService::~NotificationService() { stop(); }
 std::span<const store::Migration> NotificationService::migrations() { return notification::migrations(); }
 
 void NotificationService::subscribe(pubsub::Bus& bus) {
-    bus.subscribe_batch(kTaskEventsTopic, kServiceName,
-                        [this](std::span<const pubsub::Message> messages) { return handle_task_events(messages); });
+    for (auto topic : topics_.task_topics())
+        bus.subscribe_batch(topic, kServiceName,
+                            [this](std::span<const pubsub::Message> messages) { return handle_task_events(messages); });
 }
 
 HandlerResult NotificationService::handle_task_event(const pubsub::Message& message) {
@@ -181,7 +184,7 @@ std::vector<HandlerResult> NotificationService::handle_task_events(std::span<con
                     std::any_of(existing.begin(), existing.end(), [&](const auto& e) { return e.first == row.id; });
                 if (already || !repo::schedule(*tx, row, now)) continue;
                 pubsub::Outbox::append(*tx, make_reminder_scheduled(row, new_uuid_v7(now), now, change->correlation_id),
-                                       kRemindersTopic, row.user_id);
+                                       topics_.topic_for(event_type::kReminderScheduled), row.user_id);
                 ++scheduled;
                 timer_work[row.id] = row.remind_at;
             }
@@ -338,8 +341,8 @@ NotificationService::FireOutcome NotificationService::fire(std::vector<std::stri
             auto row = repo::claim_fire(*tx, id, now);
             if (!row) continue;  // fired elsewhere, or cancelled, since it was read
             repo::insert_notification(*tx, *row, now);
-            pubsub::Outbox::append(*tx, make_reminder_fired(*row, new_uuid_v7(now), now), kRemindersTopic,
-                                   row->user_id);
+            pubsub::Outbox::append(*tx, make_reminder_fired(*row, new_uuid_v7(now), now),
+                                   topics_.topic_for(event_type::kReminderFired), row->user_id);
             fired.push_back(id);
         }
         if (fired.empty() && closed.empty()) return out;

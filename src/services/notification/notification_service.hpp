@@ -19,6 +19,7 @@
 #include "runtime/http/router.hpp"
 #include "runtime/invoke/invoker.hpp"
 #include "runtime/pubsub/bus.hpp"
+#include "runtime/pubsub/topic_layout.hpp"
 #include "runtime/scheduler/timer_queue.hpp"
 #include "runtime/store/database.hpp"
 
@@ -38,21 +39,22 @@ class NotificationService {
   public:
     /// `on_outbox_commit` is called after each commit that appended to the outbox (wire it to OutboxRelay::notify).
     /// `todo` reaches app "todo-service" (POST /internal/tasks/open, with `app_token`) before reminders fire; it must
-    /// outlive the service.
+    /// outlive the service. `topics` names what it consumes (the task topics) and where its reminder events go.
     NotificationService(store::Database& db,
                         const Clock& clock,
                         scheduler::TimerQueue& timers,
                         std::chrono::milliseconds check_interval,
                         std::function<void()> on_outbox_commit,
                         invoke::Invoker& todo,
-                        std::string app_token);
+                        std::string app_token,
+                        pubsub::Topics topics = pubsub::Topics{});
     ~NotificationService();
     NotificationService(const NotificationService&) = delete;
     NotificationService& operator=(const NotificationService&) = delete;
 
     static std::span<const store::Migration> migrations();
 
-    /// Subscribes to `task-events` as group "notification-service", in batches (handle_task_events).
+    /// Subscribes to the layout's task topics as group "notification-service", in batches (handle_task_events).
     void subscribe(pubsub::Bus& bus);
     /// GET /api/{user_id}/notifications, POST /api/{user_id}/notifications/{id}/read.
     void register_routes(http::Router& router, const auth::JwtCodec& jwt);
@@ -103,6 +105,7 @@ class NotificationService {
     std::function<void()> on_outbox_commit_;
     invoke::Invoker& todo_;
     std::string app_token_;
+    pubsub::Topics topics_;
     std::string sweep_timer_id_;
     std::string recheck_timer_id_;
 

@@ -1,7 +1,7 @@
 #pragma once
-// The events the notification service emits on the `reminders` topic. Their `data` has the shape of the task
-// events' data (event_id, event_type, task_id, user_id, correlation_id, timestamp, schema_version, payload), so
-// audit and the WebSocket feed read both alike.
+// The events the notification service emits (on `reminders`, or per type: runtime/pubsub/topic_layout.hpp). Their
+// `data` has the shape of the task events' data (event_id, event_type, task_id, user_id, correlation_id, timestamp,
+// schema_version, payload), so audit and the WebSocket feed read both alike.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,8 +11,6 @@
 
 namespace todoai::notification {
 
-inline constexpr std::string_view kTaskEventsTopic = "task-events";
-inline constexpr std::string_view kRemindersTopic = "reminders";
 inline constexpr std::string_view kServiceName = "notification-service";  // CloudEvents source and consumer group
 
 /// `com.todoai.reminder.scheduled`: payload {reminder_id, task_id, title, remind_at, due_date}.

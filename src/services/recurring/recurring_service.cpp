@@ -116,8 +116,9 @@ RecurringService::RecurringService(store::Database& db,
 
 std::span<const store::Migration> RecurringService::migrations() { return kMigrations; }
 
-void RecurringService::subscribe(pubsub::Bus& bus) {
-    bus.subscribe(kTaskEventsTopic, kServiceName, [this](const pubsub::Message& m) { return handle(m); });
+void RecurringService::subscribe(pubsub::Bus& bus, const pubsub::Topics& topics) {
+    bus.subscribe(topics.topic_for(event_type::kTaskCompleted), kServiceName,
+                  [this](const pubsub::Message& m) { return handle(m); });
 }
 
 HandlerResult RecurringService::handle(const pubsub::Message& message) {

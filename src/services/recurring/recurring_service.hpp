@@ -10,12 +10,12 @@
 #include "core/task.hpp"
 #include "runtime/invoke/invoker.hpp"
 #include "runtime/pubsub/bus.hpp"
+#include "runtime/pubsub/topic_layout.hpp"
 #include "runtime/store/database.hpp"
 
 namespace todoai::recurring {
 
 inline constexpr std::string_view kServiceName = "recurring-service";  // consumer group and processed-marker suffix
-inline constexpr std::string_view kTaskEventsTopic = "task-events";
 inline constexpr std::string_view kTodoAppId = "todo-service";
 
 /// The invocation that creates a series' next instance: POST /internal/series/{series_id}/next on the todo service.
@@ -46,8 +46,9 @@ class RecurringService {
 
     static std::span<const store::Migration> migrations();
 
-    /// Subscribes handle() to "task-events" as group "recurring-service". Call before bus.start().
-    void subscribe(pubsub::Bus& bus);
+    /// Subscribes handle() as group "recurring-service" to the topic that carries task.completed (task-events, or
+    /// task-completed per type: the only type it acts on). Call before bus.start().
+    void subscribe(pubsub::Bus& bus, const pubsub::Topics& topics = pubsub::Topics{});
 
     /// The bus handler. com.todoai.task.completed of a recurring task: invokes the todo service to create the next
     /// instance, then records processed-{event_id}-recurring-service and the series' progress in one transaction.

@@ -144,7 +144,7 @@ void TaskService::insert_created(store::Transaction& tx,
     TaskRepository::insert(tx, task, doc);
     pubsub::Outbox::append(
         tx, make_task_event(event_type::kTaskCreated, task, new_uuid_v7(now), now, std::move(correlation_id)),
-        kTaskEventsTopic, task.user_id);
+        topics_.topic_for(event_type::kTaskCreated), task.user_id);
 }
 
 TaskService::SeriesInstance TaskService::create_series_instance(const std::string& user_id,
@@ -220,8 +220,9 @@ TaskResult TaskService::commit_change(store::Transaction& tx, const Task& before
     auto doc = task_doc(after);
     if (!TaskRepository::update(tx, after, doc, before.version))
         throw http::HttpError(412, "task '" + after.id + "' changed while this request ran; fetch it again and retry");
-    pubsub::Outbox::append(tx, make_task_event(event_type_for(before, after), after, new_uuid_v7(now), now),
-                           kTaskEventsTopic, after.user_id);
+    const auto type = event_type_for(before, after);
+    pubsub::Outbox::append(tx, make_task_event(type, after, new_uuid_v7(now), now), topics_.topic_for(type),
+                           after.user_id);
     tx.commit();
     committed();
     return TaskResult{std::move(doc), after.version, after.id};
@@ -235,7 +236,7 @@ void TaskService::remove(const std::string& user_id,
     const auto [stored, before] = load_for_change(*tx, user_id, id, condition);
     TaskRepository::remove(*tx, user_id, id);
     pubsub::Outbox::append(*tx, make_task_event(event_type::kTaskDeleted, before, new_uuid_v7(now), now),
-                           kTaskEventsTopic, user_id);
+                           topics_.topic_for(event_type::kTaskDeleted), user_id);
     tx->commit();
     committed();
 }

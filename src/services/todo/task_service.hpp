@@ -8,14 +8,12 @@
 
 #include "core/clock.hpp"
 #include "core/task.hpp"
+#include "runtime/pubsub/topic_layout.hpp"
 #include "runtime/store/database.hpp"
 #include "services/todo/task_query.hpp"
 #include "services/todo/task_repository.hpp"
 
 namespace todoai::todo {
-
-/// Where the todo service publishes every task lifecycle event (DESIGN.md "Events"); the partition key is the user id.
-inline constexpr std::string_view kTaskEventsTopic = "task-events";
 
 /// The outcome of a write: the task's API JSON and version, or nothing when the write removed it.
 struct TaskResult {
@@ -37,8 +35,12 @@ VersionCondition parse_if_match(std::string_view header);
 class TaskService {
   public:
     /// `on_commit` runs after every commit that appended to the outbox (the app wires the relay's notify()).
-    TaskService(store::Database& db, const Clock& clock, std::function<void()> on_commit = {})
-        : db_(db), clock_(clock), on_commit_(std::move(on_commit)) {}
+    /// Each event goes to `topics.topic_for(type)`, keyed by the user id.
+    TaskService(store::Database& db,
+                const Clock& clock,
+                std::function<void()> on_commit = {},
+                pubsub::Topics topics = pubsub::Topics{})
+        : db_(db), clock_(clock), on_commit_(std::move(on_commit)), topics_(topics) {}
 
     /// POST: creates the task. With an idempotency key, a repeat of the same body returns the first result and
     /// writes nothing; another body under the same key -> 422.
@@ -97,6 +99,7 @@ class TaskService {
     store::Database& db_;
     const Clock& clock_;
     std::function<void()> on_commit_;
+    pubsub::Topics topics_;
 };
 
 }  // namespace todoai::todo

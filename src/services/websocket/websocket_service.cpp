@@ -197,8 +197,8 @@ WebSocketService::~WebSocketService() = default;
 
 std::span<const store::Migration> WebSocketService::migrations() { return websocket_migrations(); }
 
-void WebSocketService::subscribe(pubsub::Bus& bus) {
-    for (auto topic : {kTaskEventsTopic, kRemindersTopic})
+void WebSocketService::subscribe(pubsub::Bus& bus, const pubsub::Topics& topics) {
+    for (auto topic : topics.all())
         bus.subscribe_batch(topic, kServiceName,
                             [this](std::span<const pubsub::Message> batch) { return handle_batch(batch); });
 }

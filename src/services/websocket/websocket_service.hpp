@@ -13,6 +13,7 @@
 #include "runtime/auth/jwt.hpp"
 #include "runtime/http/websocket.hpp"
 #include "runtime/pubsub/bus.hpp"
+#include "runtime/pubsub/topic_layout.hpp"
 #include "runtime/store/database.hpp"
 
 namespace todoai::websocket {
@@ -23,8 +24,6 @@ struct FeedCore;  // the hub and the handler's dependencies, shared with the con
 
 inline constexpr std::string_view kServiceName = "websocket-service";  // consumer group and processed-marker suffix
 inline constexpr std::string_view kPath = "/ws";
-inline constexpr std::string_view kTaskEventsTopic = "task-events";
-inline constexpr std::string_view kRemindersTopic = "reminders";
 
 struct WebSocketServiceOptions {
     std::chrono::milliseconds heartbeat{30'000};  // WS_HEARTBEAT_INTERVAL: ping interval; no pong by the next -> close
@@ -45,9 +44,9 @@ class WebSocketService {
 
     static std::span<const store::Migration> migrations();
 
-    /// Subscribes handle_batch() to "task-events" and "reminders" as group "websocket-service". Call before
-    /// bus.start().
-    void subscribe(pubsub::Bus& bus);
+    /// Subscribes handle_batch() to every topic of `topics` (task and reminder events) as group
+    /// "websocket-service". Call before bus.start().
+    void subscribe(pubsub::Bus& bus, const pubsub::Topics& topics = pubsub::Topics{});
 
     /// For Server::add_websocket(kPath, acceptor(), websocket_options()). Before the upgrade: the token from
     /// `?token=<JWT>`, the subprotocol `bearer.<JWT>` (echoed; Sec-WebSocket-Protocol may list several) or

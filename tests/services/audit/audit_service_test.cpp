@@ -259,7 +259,7 @@ TEST_F(AuditServiceTest, MalformedEventsAreDroppedWithAReasonAndNothingIsStored)
     ASSERT_GE(battery.size(), 20u);
     std::set<std::string> reasons;
     for (const auto& [name, text] : battery) {
-        for (auto topic : {kTaskEventsTopic, kRemindersTopic}) {
+        for (auto topic : pubsub::Topics{}.all()) {
             auto result = bus_.deliver(topic, text);
             EXPECT_EQ(result.outcome, pubsub::Outcome::drop) << name << " on " << topic;
             EXPECT_FALSE(result.reason.empty()) << name;

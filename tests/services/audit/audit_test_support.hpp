@@ -73,9 +73,7 @@ inline json::object event_object(const EventSpec& s) {
 
 inline std::string event_text(const EventSpec& s) { return json::serialize(event_object(s)); }
 
-inline std::string topic_of(std::string_view type) {
-    return type.starts_with("com.todoai.reminder.") ? std::string(kRemindersTopic) : std::string(kTaskEventsTopic);
-}
+inline std::string topic_of(std::string_view type) { return std::string(pubsub::Topics{}.topic_for(type)); }
 
 class AuditFixture : public ::testing::Test {
   protected:
