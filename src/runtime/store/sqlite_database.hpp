@@ -8,9 +8,9 @@
 namespace todoai::store {
 
 struct SqliteOptions {
-    std::filesystem::path file;                   // created with its directory if missing
-    std::size_t max_connections = 8;              // pooled; one per concurrent transaction
-    std::chrono::milliseconds busy_timeout{5000}; // waiting for the write lock; past it -> StoreError unavailable
+    std::filesystem::path file;                    // created with its directory if missing
+    std::size_t max_connections = 8;               // pooled readers; writers share one more connection
+    std::chrono::milliseconds busy_timeout{5000};  // waiting for the write lock; past it -> StoreError unavailable
 };
 
 /// SQLite in WAL mode with synchronous=NORMAL: a commit is in the WAL (the OS page cache) before it returns, so a
