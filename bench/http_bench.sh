@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole HTTP measurement in one run: beast_hello (the machine's HTTP ceiling), todoai
-# (serve all) and the FastAPI + SQLite peer (the notes' stack). Each server is pinned to
+# (serve all) and the FastAPI + SQLite peer (the notes' stack), run twice: as Debian packages it (asyncio + h11)
+# and with uvloop + httptools. Each server is pinned to
 # one core (taskset -c $SERVER_CPU), wrk to the other (taskset -c $CLIENT_CPU).
 #
 # Per server: GET x REPEAT and POST x REPEAT at -t1 -c$CONNS (saturated), a paced GET at
@@ -230,22 +231,32 @@ else
     fi
 fi
 
-# --- FastAPI peer --------------------------------------------------------------------
-if [[ "${SKIP_FASTAPI:-0}" == 1 ]]; then
-    note "fastapi: skipped (SKIP_FASTAPI=1)"
-else
-    # uvicorn's fast path (uvloop + httptools, as uvicorn[standard] installs) when present.
-    if "$PYTHON" -c 'import uvloop, httptools' 2>/dev/null; then loop=uvloop http=httptools
-    else loop=asyncio http=h11; note "fastapi: uvloop/httptools missing (apt-get install python3-uvloop python3-httptools); the peer runs on asyncio + h11, slower than a normal deployment"; fi
-    versions=$("$PYTHON" -c 'import sys, fastapi, uvicorn, pydantic, jwt, sqlite3; print(f"python {sys.version.split()[0]}, fastapi {fastapi.__version__}, uvicorn {uvicorn.__version__}, pydantic {pydantic.VERSION}, pyjwt {jwt.__version__}, sqlite {sqlite3.sqlite_version}")')
-    note "fastapi: $versions; uvicorn --loop $loop --http $http, 1 worker"
+# --- FastAPI peers ---------------------------------------------------------------------
+# Two runs of the same app: `fastapi` exactly as the issue names the notes' stack (Debian's python3-fastapi and
+# uvicorn packages, which run uvicorn on asyncio + h11), and `fastapi-uvloop`, uvicorn's fast path (uvloop +
+# httptools, what `pip install uvicorn[standard]` adds; Debian's python3-uvloop, python3-httptools).
+run_peer() {  # run_peer NAME LOOP HTTP
+    local name=$1 loop=$2 http=$3 port base
     port=$(free_port)
-    if start_server fastapi "http://127.0.0.1:$port/health" env PEER_DB="$WORK/peer.db" \
+    note "$name: uvicorn --loop $loop --http $http, 1 worker"
+    if start_server "$name" "http://127.0.0.1:$port/health" env PEER_DB="$WORK/$name.db" \
         "$PYTHON" -m uvicorn fastapi_app:app --app-dir "$BENCH/peers" --host 127.0.0.1 --port "$port" \
         --workers 1 --loop "$loop" --http "$http" --log-level warning --no-access-log; then
         base="http://127.0.0.1:$port"
-        measure fastapi "$base" "$base" "$base" || note "fastapi: measurement aborted"
+        measure "$name" "$base" "$base" "$base" || note "$name: measurement aborted"
         stop_server "$SERVER_PID"
+    fi
+}
+if [[ "${SKIP_FASTAPI:-0}" == 1 ]]; then
+    note "fastapi: skipped (SKIP_FASTAPI=1)"
+else
+    versions=$("$PYTHON" -c 'import sys, fastapi, uvicorn, pydantic, jwt, sqlite3; print(f"python {sys.version.split()[0]}, fastapi {fastapi.__version__}, uvicorn {uvicorn.__version__}, pydantic {pydantic.VERSION}, pyjwt {jwt.__version__}, sqlite {sqlite3.sqlite_version}")')
+    note "fastapi peers: $versions"
+    run_peer fastapi asyncio h11
+    if "$PYTHON" -c 'import uvloop, httptools' 2>/dev/null; then
+        run_peer fastapi-uvloop uvloop httptools
+    else
+        note "fastapi-uvloop: skipped, python3-uvloop/python3-httptools missing (scripts/install-deps.sh installs them)"
     fi
 fi
 

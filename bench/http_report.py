@@ -2,7 +2,8 @@
 import argparse
 import statistics
 
-ORDER = ["todoai", "beast_hello", "fastapi"]
+ORDER = ["todoai", "beast_hello", "fastapi", "fastapi-uvloop"]
+PEERS = ["fastapi", "fastapi-uvloop"]
 p = argparse.ArgumentParser()
 p.add_argument("--runs", required=True)
 p.add_argument("--mem", required=True)
@@ -36,8 +37,9 @@ servers = [s for s in ORDER if any(r["server"] == s for r in runs)]
 out = ["# HTTP benchmark: todoai vs beast_hello (ceiling) vs FastAPI peer", ""]
 out += [f"- {m.split('=', 1)[0]}: {m.split('=', 1)[1]}" for m in a.meta]
 out += ["", "## Saturated (wrk -t1, closed loop): median of the runs", "",
-        "| server | route | median rps | runs min–max rps | p50 ms | p99 ms | ratio to beast_hello | todoai/fastapi | server CPU | others on its core | errors |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        "| server | route | median rps | runs min–max rps | p50 ms | p99 ms | ratio to beast_hello | todoai/fastapi | "
+        "todoai/fastapi-uvloop | server CPU | others on its core | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
 for s in servers:
     for route in ("GET", "POST"):
         rs = sel(s, route, "saturated")
@@ -46,8 +48,11 @@ for s in servers:
         rps = med(rs, "rps")
         beast = sel("beast_hello", route, "saturated")
         ratio = f"{rps / med(beast, 'rps'):.2f}" if beast and med(beast, "rps") else "–"
-        fa = sel("fastapi", route, "saturated")
-        tf = f"{rps / med(fa, 'rps'):.1f}×" if s == "todoai" and fa and med(fa, "rps") else ""
+        peer_ratios = []
+        for peer in PEERS:
+            fa = sel(peer, route, "saturated")
+            peer_ratios.append(f"{rps / med(fa, 'rps'):.1f}×" if s == "todoai" and fa and med(fa, "rps") else "")
+        tf = " | ".join(peer_ratios)
         errs = int(sum(r["status_err"] + r["sock_err"] for r in rs))
         lo, hi = min(r["rps"] for r in rs), max(r["rps"] for r in rs)
         out.append(f"| {s} | {route} | {fmt_rps(rps)} | {fmt_rps(lo)}–{fmt_rps(hi)} | {med(rs, 'p50'):.2f} | "
