@@ -1,6 +1,7 @@
 #include "runtime/pubsub/outbox.hpp"
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/time.hpp"
@@ -17,6 +18,27 @@ constexpr std::string_view kSelectUnpublished =
 // A published row is deleted, not marked: the outbox then holds only what is still to send, so each commit touches
 // one small B-tree and the relay's scan never walks past history (the audit service keeps the history).
 constexpr std::string_view kDeletePublished = "DELETE FROM outbox WHERE seq = $1";
+
+// PostgreSQL: one relay of all the replicas publishes at a time. The lock is transaction-scoped (a crashed relay's
+// lock goes with its session) and keyed by the schema, so each service's outbox has its own. The first key is this
+// lock's class; store/postgres_database.cpp's migrations use another.
+constexpr std::string_view kTryOutboxLock = "SELECT pg_try_advisory_xact_lock(1953459202, hashtext(current_schema()))";
+// Exactly the rows published: a range would also take rows whose writers committed after the SELECT.
+constexpr std::string_view kDeletePublishedSeqs = "DELETE FROM outbox WHERE seq = ANY($1::bigint[])";
+
+std::string bigint_array(const std::vector<std::int64_t>& values) {
+    std::string out = "{";
+    for (const auto v : values) {
+        if (out.size() > 1) out += ',';
+        out += std::to_string(v);
+    }
+    out += '}';
+    return out;
+}
+
+Message message_of(const store::Row& row) {
+    return Message{.topic = row.text(2), .key = row.text(3), .payload = row.text(4), .id = row.text(1)};
+}
 
 }  // namespace
 
@@ -64,14 +86,22 @@ void OutboxRelay::notify() {
 std::size_t OutboxRelay::drain_once() {
     std::size_t total = 0;
     for (;;) {
-        const auto sent = publish_batch();
-        total += sent;
-        if (sent < options_.batch_size) return total;
+        const auto batch = publish_batch();
+        total += batch.sent;
+        if (batch.busy) {
+            std::this_thread::sleep_for(options_.busy_backoff);  // the other relay is sending; look again after it
+            continue;
+        }
+        if (batch.sent < options_.batch_size) return total;
     }
 }
 
-std::size_t OutboxRelay::publish_batch() {
+OutboxRelay::Batch OutboxRelay::publish_batch() {
     std::lock_guard publishing(publish_mutex_);
+    return db_.dialect() == store::Dialect::postgres ? publish_batch_exclusive() : publish_batch_shared();
+}
+
+OutboxRelay::Batch OutboxRelay::publish_batch_shared() {
     std::vector<std::int64_t> seqs;
     std::vector<Message> batch;
     {
@@ -82,34 +112,62 @@ std::size_t OutboxRelay::publish_batch() {
         batch.reserve(rows.size());
         for (auto& row : rows) {
             seqs.push_back(row.int64(0));
-            batch.push_back(
-                Message{.topic = row.text(2), .key = row.text(3), .payload = row.text(4), .id = row.text(1)});
+            batch.push_back(message_of(row));
         }
     }
-    if (batch.empty()) return 0;
+    if (batch.empty()) return {};
     bus_.publish(batch);
 
     // Only now, after the bus confirmed: a crash before this commit re-sends the batch (consumers are idempotent).
     auto tx = db_.begin(Access::write);
     for (const auto seq : seqs) tx->execute(kDeletePublished, {seq});
     tx->commit();
-    return batch.size();
+    return {.sent = batch.size()};
+}
+
+OutboxRelay::Batch OutboxRelay::publish_batch_exclusive() {
+    // The transaction stays open while publishing: its lock keeps every other replica's relay from sending newer
+    // rows of the same users meanwhile. A publish failure rolls back, which releases the lock and keeps the rows.
+    auto tx = db_.begin(Access::write);
+    if (tx->query(kTryOutboxLock, {})[0].int64(0) == 0) return {.busy = true};
+    auto rows = tx->query(kSelectUnpublished, {static_cast<std::int64_t>(options_.batch_size)});
+    if (rows.empty()) return {};
+    std::vector<std::int64_t> seqs;
+    std::vector<Message> batch;
+    seqs.reserve(rows.size());
+    batch.reserve(rows.size());
+    for (auto& row : rows) {
+        seqs.push_back(row.int64(0));
+        batch.push_back(message_of(row));
+    }
+    bus_.publish(batch);
+    tx->execute(kDeletePublishedSeqs, {bigint_array(seqs)});
+    tx->commit();
+    return {.sent = batch.size()};
+}
+
+void OutboxRelay::pause(std::chrono::milliseconds d) {
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, d, [this] { return stopping_.load(); });
 }
 
 void OutboxRelay::run() {
     for (;;) {
         if (stopping_) break;
-        std::size_t sent = 0;
+        Batch batch;
         try {
-            sent = publish_batch();
+            batch = publish_batch();
         } catch (const std::exception& e) {
             log::error(std::string("outbox relay: publishing failed, retrying in ") +
                        std::to_string(options_.error_backoff.count()) + " ms: " + e.what());
-            std::unique_lock lock(mutex_);
-            wake_.wait_for(lock, options_.error_backoff, [this] { return stopping_.load(); });
+            pause(options_.error_backoff);
             continue;
         }
-        if (sent == options_.batch_size) continue;  // more may be waiting
+        if (batch.busy) {
+            pause(options_.busy_backoff);
+            continue;
+        }
+        if (batch.sent == options_.batch_size) continue;  // more may be waiting
 
         std::unique_lock lock(mutex_);
         wake_.wait_for(lock, options_.idle_poll, [this] { return pending_ || stopping_; });
@@ -123,8 +181,14 @@ void OutboxRelay::run() {
         deadline = drain_deadline_;
     }
     try {
-        while (SteadyClock::now() < deadline)
-            if (publish_batch() < options_.batch_size) return;
+        while (SteadyClock::now() < deadline) {
+            const auto batch = publish_batch();
+            if (batch.busy) {
+                std::this_thread::sleep_for(options_.busy_backoff);  // stop() wakes pause(); this must really wait
+                continue;
+            }
+            if (batch.sent < options_.batch_size) return;
+        }
         log::warn("outbox relay: drain time ran out; the remaining rows are published after the restart");
     } catch (const std::exception& e) {
         log::warn(std::string("outbox relay: could not drain the outbox (published after the restart): ") + e.what());

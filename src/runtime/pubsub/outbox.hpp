@@ -52,9 +52,12 @@ struct RelayOptions {
     std::size_t batch_size = 256;
     std::chrono::milliseconds idle_poll{1000};     // a safety net: notify() wakes the relay at once
     std::chrono::milliseconds error_backoff{500};  // after a PublishError
+    std::chrono::milliseconds busy_backoff{50};    // PostgreSQL: another replica's relay was publishing
 };
 
-/// Publishes one database's outbox. One relay per service store; it runs on its own thread.
+/// Publishes one database's outbox. One relay per service store; it runs on its own thread. On PostgreSQL several
+/// replicas each run one over the same table: a transaction-scoped advisory lock lets one publish at a time, so rows
+/// go out in seq order (one user's events never overtake each other) and none is sent twice by two relays.
 class OutboxRelay {
   public:
     OutboxRelay(store::Database& db, Bus& bus, const Clock& clock, RelayOptions options = {});
@@ -70,8 +73,16 @@ class OutboxRelay {
 
   private:
     void run();
-    /// Publishes up to batch_size committed rows in seq order and deletes them; returns how many.
-    std::size_t publish_batch();
+    struct Batch {
+        std::size_t sent = 0;
+        bool busy = false;  // another relay holds the outbox (PostgreSQL): nothing was read
+    };
+    /// Publishes up to batch_size committed rows in seq order and deletes them.
+    Batch publish_batch();
+    Batch publish_batch_shared();     // SQLite: this process's relay is the only one
+    Batch publish_batch_exclusive();  // PostgreSQL: under the outbox's advisory lock
+    /// Waits `d` unless stop() is called meanwhile.
+    void pause(std::chrono::milliseconds d);
 
     store::Database& db_;
     Bus& bus_;
