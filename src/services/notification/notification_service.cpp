@@ -89,6 +89,29 @@ std::variant<TaskChange, std::string> read_task_change(const pubsub::Message& me
 
 }  // namespace
 
+namespace {
+
+// The reminders `change` asks for. A reminder whose time is not after the moment it was set (the event's time) never
+// fires; one set in the future that fell due before this event was processed (the service was down) still fires, at
+// once. A completed or deleted task wants none.
+std::vector<ReminderRow> wanted_reminders(const TaskChange& change) {
+    std::vector<ReminderRow> wanted;
+    if (change.closes) return wanted;
+    const Task& task = change.task;
+    for (const auto& rt : reminder_times(task.fields)) {
+        if (rt.at <= change.event.time) continue;
+        wanted.push_back(ReminderRow{.id = reminder_id(task.id, rt.at),
+                                     .task_id = task.id,
+                                     .user_id = task.user_id,
+                                     .title = task.fields.title,
+                                     .remind_at = rt.at,
+                                     .due_date = task.fields.due_date});
+    }
+    return wanted;
+}
+
+}  // namespace
+
 NotificationService::NotificationService(store::Database& db,
                                          const Clock& clock,
                                          scheduler::TimerQueue& timers,
@@ -150,27 +173,17 @@ std::vector<HandlerResult> NotificationService::handle_task_events(std::span<con
         for (const auto& change : changes) {
             if (!change) continue;
             const Task& task = change->task;
+            auto wanted = wanted_reminders(*change);
+            auto mark = repo::task_mark(*tx, task.id);
+            // A task that never had a reminder here and has none now: nothing to store, not even the marker (a
+            // redelivery finds the same nothing). Most tasks have no reminders; this keeps their events write-free.
+            if (!mark && wanted.empty()) continue;
             if (!pubsub::claim_event(*tx, change->event.id, kServiceName, format_rfc3339(now))) continue;
             wrote = true;
-            auto mark = repo::task_mark(*tx, task.id);
             // An older snapshot (or one after the delete): nothing to change, but the event is remembered.
             if (mark && (mark->deleted || mark->version > task.version)) continue;
             repo::put_task_mark(*tx, task.id, TaskMark{task.version, change->event.type == event_type::kTaskDeleted});
 
-            // A reminder whose time is not after the moment it was set (the event's time) never fires. One set in
-            // the future that fell due before this event was processed (the service was down) still fires, at once.
-            std::vector<ReminderRow> wanted;
-            if (!change->closes) {
-                for (const auto& rt : reminder_times(task.fields)) {
-                    if (rt.at <= change->event.time) continue;
-                    wanted.push_back(ReminderRow{.id = reminder_id(task.id, rt.at),
-                                                 .task_id = task.id,
-                                                 .user_id = task.user_id,
-                                                 .title = task.fields.title,
-                                                 .remind_at = rt.at,
-                                                 .due_date = task.fields.due_date});
-                }
-            }
             auto existing = repo::scheduled_for_task(*tx, task.id);
             for (const auto& [id, at] : existing) {
                 bool keep = std::any_of(wanted.begin(), wanted.end(), [&](const ReminderRow& r) { return r.id == id; });

@@ -137,6 +137,28 @@ TEST_F(NotificationServiceTest, ReopenedTaskSchedulesItsFutureReminderAgain) {
     EXPECT_EQ(outbox(event_type::kReminderScheduled, task.id), 2);
 }
 
+TEST_F(NotificationServiceTest, TaskWithoutRemindersLeavesNothingStoredUntilItGetsOne) {
+    Replica r(*db_);
+    const Timestamp t0 = now();
+    Task task = make_task({});
+    ASSERT_EQ(r.deliver(message(event_type::kTaskCreated, task, t0)).outcome, pubsub::Outcome::success);
+    ASSERT_EQ(r.deliver(message(event_type::kTaskCreated, task, t0)).outcome, pubsub::Outcome::success);  // again
+    EXPECT_EQ(count("SELECT count(*) FROM processed_events"), 0);
+    EXPECT_EQ(count("SELECT count(*) FROM reminders"), 0);
+
+    task.fields.reminders = {at(t0 + 1h)};
+    task.version = 2;
+    ASSERT_EQ(r.deliver(message(event_type::kTaskUpdated, task, t0 + 1ms)).outcome, pubsub::Outcome::success);
+    EXPECT_EQ(state(reminder_id(task.id, t0 + 1h)), "scheduled");
+
+    // Once it had one, removing it is an event that matters: the reminder is cancelled.
+    task.fields.reminders.clear();
+    task.version = 3;
+    ASSERT_EQ(r.deliver(message(event_type::kTaskUpdated, task, t0 + 2ms)).outcome, pubsub::Outcome::success);
+    EXPECT_EQ(state(reminder_id(task.id, t0 + 1h)), "cancelled");
+    EXPECT_EQ(count("SELECT count(*) FROM processed_events"), 2);
+}
+
 TEST_F(NotificationServiceTest, DueDateChangeReschedulesBeforeDueReminders) {
     Replica r(*db_);
     r.service.start();
