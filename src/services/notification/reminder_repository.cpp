@@ -44,7 +44,9 @@ std::optional<TaskMark> task_mark(store::Transaction& tx, const std::string& tas
 void put_task_mark(store::Transaction& tx, const std::string& task_id, const TaskMark& mark) {
     tx.execute(
         "INSERT INTO task_marks (task_id, version, deleted) VALUES ($1, $2, $3) "
-        "ON CONFLICT (task_id) DO UPDATE SET version = excluded.version, deleted = excluded.deleted",
+        // Only forward: two consumers of one task (a Kafka rebalance hands its partition over) cannot move it back.
+        "ON CONFLICT (task_id) DO UPDATE SET version = excluded.version, deleted = excluded.deleted "
+        "WHERE task_marks.version <= excluded.version",
         {task_id, mark.version, std::int64_t{mark.deleted ? 1 : 0}});
 }
 

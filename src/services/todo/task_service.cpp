@@ -234,7 +234,11 @@ void TaskService::remove(const std::string& user_id,
     const auto now = clock_.now();
     auto tx = db_.begin(store::Database::Access::write);
     const auto [stored, before] = load_for_change(*tx, user_id, id, condition);
-    TaskRepository::remove(*tx, user_id, id);
+    // Versioned: on PostgreSQL writers do not queue behind one lock, so a concurrent change or delete may have
+    // committed since the load; exactly one of them emits its event.
+    if (!TaskRepository::remove(*tx, user_id, id, stored.version))
+        throw http::HttpError(
+            412, "task '" + std::string(id) + "' changed while this request ran; fetch it again and retry");
     pubsub::Outbox::append(*tx, make_task_event(event_type::kTaskDeleted, before, new_uuid_v7(now), now),
                            topics_.topic_for(event_type::kTaskDeleted), user_id);
     tx->commit();
