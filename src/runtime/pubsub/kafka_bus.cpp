@@ -1,0 +1,103 @@
+#include "runtime/pubsub/kafka_bus.hpp"
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <random>
+
+#include "runtime/pubsub/kafka_config.hpp"
+#include "runtime/pubsub/kafka_consumer.hpp"
+#include "runtime/pubsub/kafka_headers.hpp"
+#include "runtime/pubsub/kafka_producer.hpp"
+
+namespace todoai::pubsub {
+namespace {
+
+// Names this bus's publishes in kPublishHeader, so batch groups can tell one publish() from the next.
+std::string random_producer_tag() {
+    std::random_device random;
+    std::uniform_int_distribution<std::uint64_t> any;
+    char text[17];
+    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(any(random)));
+    return text;
+}
+
+class KafkaBus final : public Bus {
+  public:
+    KafkaBus(const KafkaOptions& options, const Clock& clock)
+        : options_((kafka::validate(options), options)),
+          clock_(clock),
+          producer_(options_),
+          producer_tag_(random_producer_tag()) {}
+
+    ~KafkaBus() override { stop(); }
+
+    void subscribe(std::string_view topic, std::string_view group, Handler handler) override {
+        std::lock_guard lock(mutex_);
+        subscriptions_[std::string(group)].push_back({std::string(topic), std::move(handler), {}});
+    }
+
+    void subscribe_batch(std::string_view topic, std::string_view group, BatchHandler handler) override {
+        std::lock_guard lock(mutex_);
+        subscriptions_[std::string(group)].push_back({std::string(topic), {}, std::move(handler)});
+    }
+
+    void publish(std::span<const Message> batch) override {
+        if (stopped_) throw PublishError("kafka: the bus is stopped");
+        const auto publish = producer_tag_ + ":" + std::to_string(++publishes_);
+        std::vector<kafka::OutgoingRecord> records;
+        records.reserve(batch.size());
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            const auto& m = batch[i];
+            kafka::OutgoingRecord record{.topic = m.topic, .key = m.key, .value = m.payload, .headers = {}};
+            if (!m.id.empty()) record.headers.emplace_back(kafka::kEventIdHeader, m.id);
+            record.headers.emplace_back(kafka::kPublishHeader, publish + ":" + std::to_string(i));
+            records.push_back(std::move(record));
+        }
+        producer_.produce(records);
+    }
+
+    void start() override {
+        std::lock_guard lock(mutex_);
+        if (!consumers_.empty() || stopped_) return;
+        for (auto& [group, subs] : subscriptions_)
+            consumers_.push_back(std::make_unique<kafka::GroupConsumer>(options_, group, subs, producer_, clock_));
+        for (auto& consumer : consumers_) consumer->start();
+    }
+
+    void stop() override {
+        std::lock_guard lock(mutex_);
+        stopped_ = true;
+        for (auto& consumer : consumers_) consumer->stop();
+        consumers_.clear();
+    }
+
+    bool ready() override { return !stopped_ && producer_.ready(); }
+
+    bool wait_until_warm(std::chrono::milliseconds timeout) { return producer_.wait_ready(timeout); }
+
+  private:
+    KafkaOptions options_;
+    const Clock& clock_;
+    kafka::Producer producer_;
+    const std::string producer_tag_;
+    std::atomic<std::uint64_t> publishes_{0};
+    std::atomic<bool> stopped_{false};
+
+    std::mutex mutex_;
+    std::map<std::string, std::vector<kafka::GroupSubscription>> subscriptions_;  // by group
+    std::vector<std::unique_ptr<kafka::GroupConsumer>> consumers_;
+};
+
+}  // namespace
+
+std::unique_ptr<Bus> make_kafka_bus(const KafkaOptions& options, const Clock& clock) {
+    return std::make_unique<KafkaBus>(options, clock);
+}
+
+bool wait_until_warm(Bus& bus, std::chrono::milliseconds timeout) {
+    if (auto* kafka = dynamic_cast<KafkaBus*>(&bus)) return kafka->wait_until_warm(timeout);
+    return bus.ready();
+}
+
+}  // namespace todoai::pubsub

@@ -1,0 +1,112 @@
+#include "runtime/pubsub/kafka_config.hpp"
+
+#include <stdexcept>
+#include <string>
+
+#include "runtime/log/log.hpp"
+
+namespace todoai::pubsub::kafka {
+namespace {
+
+// A broker that comes back should be reached within a second, not after librdkafka's default 10 s backoff.
+constexpr const char* kReconnectBackoffMaxMs = "1000";
+// How long a fetch may wait for data. A broker answers as soon as data arrives, so this only bounds idle fetches;
+// librdkafka's mock cluster (and some Kafka-compatible brokers) wait the full time, which would add it to every hop.
+constexpr const char* kFetchWaitMaxMs = "10";
+// How often the producer reports broker states and its producer id (ready() and the warm-up read them).
+constexpr const char* kStatisticsIntervalMs = "200";
+
+void set(rd_kafka_conf_t* conf, const char* name, const std::string& value) {
+    char error[512];
+    if (rd_kafka_conf_set(conf, name, value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK)
+        throw std::invalid_argument(std::string("kafka: ") + name + ": " + error);
+}
+
+void forward_log(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+    auto text = std::string("kafka ") + rd_kafka_name(rk) + " " + facility + ": " + message;
+    if (level <= 3)
+        log::error(text);
+    else if (level <= 5)
+        log::warn(text);
+    else
+        log::debug(text);
+}
+
+std::string security_protocol(const KafkaOptions& o) {
+    if (o.auth_type == "password") return o.disable_tls ? "sasl_plaintext" : "sasl_ssl";
+    if (o.auth_type == "mtls") return "ssl";
+    return o.disable_tls ? "plaintext" : "ssl";
+}
+
+Config common_config(const KafkaOptions& o) {
+    validate(o);
+    Config conf(rd_kafka_conf_new());
+    set(conf.get(), "bootstrap.servers", o.brokers);
+    set(conf.get(), "client.id", o.client_id);
+    set(conf.get(), "security.protocol", security_protocol(o));
+    if (o.auth_type == "password") {
+        set(conf.get(), "sasl.mechanisms", o.sasl_mechanism);
+        set(conf.get(), "sasl.username", o.sasl_username);
+        set(conf.get(), "sasl.password", o.sasl_password);
+    }
+    if (!o.ca_file.empty()) set(conf.get(), "ssl.ca.location", o.ca_file);
+    if (o.auth_type == "mtls") {
+        set(conf.get(), "ssl.certificate.location", o.cert_file);
+        set(conf.get(), "ssl.key.location", o.key_file);
+    }
+    set(conf.get(), "reconnect.backoff.max.ms", kReconnectBackoffMaxMs);
+    rd_kafka_conf_set_log_cb(conf.get(), forward_log);
+    return conf;
+}
+
+}  // namespace
+
+void validate(const KafkaOptions& o) {
+    auto bad = [](const std::string& why) { throw std::invalid_argument("kafka: " + why); };
+    if (o.brokers.empty()) bad("brokers is empty (want \"host:port,host:port\")");
+    if (o.auth_type != "none" && o.auth_type != "password" && o.auth_type != "mtls")
+        bad("authType '" + o.auth_type + "' is not one of none, password, mtls");
+    if (o.auth_type == "password") {
+        if (o.sasl_mechanism != "PLAIN" && o.sasl_mechanism != "SCRAM-SHA-256" && o.sasl_mechanism != "SCRAM-SHA-512")
+            bad("saslMechanism '" + o.sasl_mechanism + "' is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512");
+        if (o.sasl_username.empty()) bad("authType password needs a SASL username");
+    }
+    if (o.auth_type == "mtls") {
+        if (o.disable_tls) bad("authType mtls needs TLS (disableTls is true)");
+        if (o.cert_file.empty() || o.key_file.empty()) bad("authType mtls needs a client certificate and key file");
+    }
+    if (o.initial_offset != "oldest" && o.initial_offset != "newest")
+        bad("initialOffset '" + o.initial_offset + "' is not one of oldest, newest");
+    if (o.publish_timeout.count() <= 0) bad("the publish timeout must be positive");
+    if (o.retry.max_attempts < 1) bad("retry.max_attempts must be at least 1");
+}
+
+Config producer_config(const KafkaOptions& o) {
+    Config conf = common_config(o);
+    set(conf.get(), "enable.idempotence", "true");
+    set(conf.get(), "acks", "all");
+    set(conf.get(), "linger.ms", "1");
+    // A message librdkafka could not deliver within the publish timeout fails its delivery report: the caller's
+    // outbox keeps the row and re-sends it, so nothing waits in a client queue forever.
+    set(conf.get(), "message.timeout.ms", std::to_string(o.publish_timeout.count()));
+    set(conf.get(), "statistics.interval.ms", kStatisticsIntervalMs);
+    return conf;
+}
+
+Config consumer_config(const KafkaOptions& o, std::string_view group) {
+    Config conf = reader_config(o, group);
+    set(conf.get(), "auto.offset.reset", o.initial_offset == "oldest" ? "earliest" : "latest");
+    return conf;
+}
+
+Config reader_config(const KafkaOptions& o, std::string_view group) {
+    Config conf = common_config(o);
+    set(conf.get(), "group.id", std::string(group));
+    set(conf.get(), "enable.auto.commit", "false");
+    set(conf.get(), "enable.auto.offset.store", "false");
+    set(conf.get(), "allow.auto.create.topics", "true");
+    set(conf.get(), "fetch.wait.max.ms", kFetchWaitMaxMs);
+    return conf;
+}
+
+}  // namespace todoai::pubsub::kafka

@@ -1,0 +1,24 @@
+#pragma once
+// KafkaOptions → librdkafka configuration: validation (one-line std::invalid_argument), security, and the producer
+// and consumer settings the delivery guarantees rest on.
+#include <string_view>
+
+#include "runtime/pubsub/kafka_bus.hpp"
+#include "runtime/pubsub/kafka_handle.hpp"
+
+namespace todoai::pubsub::kafka {
+
+/// Throws std::invalid_argument naming the option and what is accepted.
+void validate(const KafkaOptions& options);
+
+/// Idempotent producer, acks=all, deliveries bounded by publish_timeout.
+Config producer_config(const KafkaOptions& options);
+
+/// A member of consumer group `group`: offsets committed by the bus only, start from initial_offset.
+Config consumer_config(const KafkaOptions& options, std::string_view group);
+
+/// A consumer that reads with assign() only (no subscription, so no group membership): e.g. to read a dead-letter
+/// topic. librdkafka's consumer API still wants a group id, used for nothing but offset storage.
+Config reader_config(const KafkaOptions& options, std::string_view group);
+
+}  // namespace todoai::pubsub::kafka

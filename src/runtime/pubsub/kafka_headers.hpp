@@ -1,0 +1,34 @@
+#pragma once
+// The Kafka record headers the bus writes and reads. Dead letters carry the original record's headers plus the
+// dlq_* ones, so `<topic>-dlq` can be read (and replayed) without the bus's help.
+#include <librdkafka/rdkafka.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace todoai::pubsub::kafka {
+
+/// The event id (CloudEvents `id`), so consumers and tools see it without parsing the payload.
+inline constexpr const char* kEventIdHeader = "ce_id";
+/// "<producer>:<publish seq>:<index>": which publish() a record came from, and its place in it. Batch groups get at
+/// most one publish per batch, in publish order.
+inline constexpr const char* kPublishHeader = "todoai_publish";
+
+inline constexpr const char* kDeadLetterReasonHeader = "dlq_reason";
+inline constexpr const char* kDeadLetterTopicHeader = "dlq_original_topic";
+inline constexpr const char* kDeadLetterGroupHeader = "dlq_group";
+inline constexpr const char* kDeadLetterAttemptsHeader = "dlq_attempts";
+inline constexpr const char* kDeadLetterFailedAtHeader = "dlq_failed_at";  // RFC 3339
+
+/// The value of header `name` of `record`, if present (the last one wins).
+std::optional<std::string> header(const rd_kafka_message_t* record, const char* name);
+
+/// A parsed kPublishHeader value.
+struct PublishPosition {
+    std::string publish;  // "<producer>:<seq>": the same for every record of one publish()
+    std::size_t index = 0;
+};
+std::optional<PublishPosition> parse_publish_position(std::string_view value);
+
+}  // namespace todoai::pubsub::kafka
