@@ -13,6 +13,11 @@ constexpr const char* kReconnectBackoffMaxMs = "1000";
 // How long a fetch may wait for data. A broker answers as soon as data arrives, so this only bounds idle fetches;
 // librdkafka's mock cluster (and some Kafka-compatible brokers) wait the full time, which would add it to every hop.
 constexpr const char* kFetchWaitMaxMs = "10";
+// A crashed member's partitions move after this long (Kafka's smallest default group.min.session.timeout.ms), not
+// after librdkafka's 45 s; heartbeats come from librdkafka's own thread, so a slow handler does not count. The mock
+// cluster also waits this long (less a second) before a group that lost its last member takes a new one.
+constexpr const char* kSessionTimeoutMs = "6000";
+constexpr const char* kHeartbeatIntervalMs = "1000";
 // How often the producer reports broker states and its producer id (ready() and the warm-up read them).
 constexpr const char* kStatisticsIntervalMs = "200";
 
@@ -96,6 +101,8 @@ Config producer_config(const KafkaOptions& o) {
 Config consumer_config(const KafkaOptions& o, std::string_view group) {
     Config conf = reader_config(o, group);
     set(conf.get(), "auto.offset.reset", o.initial_offset == "oldest" ? "earliest" : "latest");
+    set(conf.get(), "session.timeout.ms", kSessionTimeoutMs);
+    set(conf.get(), "heartbeat.interval.ms", kHeartbeatIntervalMs);
     return conf;
 }
 
