@@ -1,38 +1,27 @@
 #pragma once
-// The five services in one process on the embedded default: SQLite stores, the in-process bus, one HTTP port.
-// The only place (with serve.cpp) that picks drivers.
-#include <cstdint>
+// The five services in one process (`todoai`, `todoai serve all`): on the embedded default, SQLite stores, the
+// in-process bus and one HTTP port.
 #include <filesystem>
-#include <memory>
 #include <string>
+#include <vector>
 
-#include "app/config.hpp"
-#include "runtime/http/router.hpp"
+#include "app/process.hpp"
 
 namespace todoai::app {
 
-class AllInOne {
+class AllInOne : public Process {
   public:
-    /// Opens and migrates every store under `data_dir` and wires the services; nothing runs yet.
-    AllInOne(const Config& config, const std::filesystem::path& data_dir, const std::string& jwt_secret);
-    ~AllInOne();
-
-    /// The router with every route of every service (what the OpenAPI document must describe).
-    const http::Router& router() const;
-
-    /// Binds the HTTP port; returns it (useful with port 0).
-    std::uint16_t listen();
-
-    /// Delivers what the outboxes still hold, starts the background work, and serves until stop(); then drains the
-    /// requests, the outboxes and the consumers, in that order.
-    void run();
-
-    /// Graceful stop; any thread.
-    void stop();
+    /// Opens and migrates every store (under `data_dir` unless DATABASE_URL names PostgreSQL) and wires the services.
+    AllInOne(const Config& config, const std::filesystem::path& data_dir, const std::string& jwt_secret)
+        : Process(with_data_dir(config, data_dir), all_services(), jwt_secret) {}
 
   private:
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
+    static Config with_data_dir(Config config, const std::filesystem::path& data_dir) {
+        config.data_dir = data_dir;
+        if (!is_postgres_url(config.database_url)) config.database_url.clear();
+        return config;
+    }
+    static std::vector<Service> all_services() { return *parse_services("all"); }
 };
 
 }  // namespace todoai::app

@@ -4,16 +4,65 @@
 
 namespace todoai::app {
 
+namespace {
+
+// The pubsub.kafka component's fields (seed 000), as flags and environment variables.
+void add_kafka_options(CLI::App& cmd, Config& c) {
+    cmd.add_option("--kafka-brokers", c.kafka_brokers,
+                   "host:port,... of the Kafka brokers (empty: the in-process bus; required by serve <service>)")
+        ->envname("KAFKA_BROKERS");
+    cmd.add_option("--kafka-auth-type", c.kafka_auth_type, "none, password (SASL) or mtls")
+        ->envname("KAFKA_AUTH_TYPE")
+        ->check(CLI::IsMember({"none", "password", "mtls"}))
+        ->capture_default_str();
+    cmd.add_option("--kafka-disable-tls", c.kafka_disable_tls, "Plaintext to the brokers (true/false)")
+        ->envname("KAFKA_DISABLE_TLS")
+        ->capture_default_str();
+    cmd.add_option("--kafka-sasl-mechanism", c.kafka_sasl_mechanism, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
+        ->envname("KAFKA_SASL_MECHANISM")
+        ->capture_default_str();
+    cmd.add_option("--kafka-sasl-username", c.kafka_sasl_username, "SASL user (auth type password)")
+        ->envname("KAFKA_SASL_USERNAME");
+    cmd.add_option("--kafka-sasl-password", c.kafka_sasl_password, "SASL password (auth type password)")
+        ->envname("KAFKA_SASL_PASSWORD");
+    cmd.add_option("--kafka-ca-file", c.kafka_ca_file, "CA certificate (PEM) of the brokers")->envname("KAFKA_CA_FILE");
+    cmd.add_option("--kafka-cert-file", c.kafka_cert_file, "Client certificate (PEM, auth type mtls)")
+        ->envname("KAFKA_CERT_FILE");
+    cmd.add_option("--kafka-key-file", c.kafka_key_file, "Client key (PEM, auth type mtls)")->envname("KAFKA_KEY_FILE");
+    cmd.add_option("--kafka-consumer-group", c.kafka_consumer_group,
+                   "Prefix of the consumer groups (<prefix>.audit-service, ...; the component's consumerGroup)")
+        ->envname("KAFKA_CONSUMER_GROUP");
+    cmd.add_option("--kafka-initial-offset", c.kafka_initial_offset,
+                   "oldest or newest: where a consumer group with no committed offset starts")
+        ->envname("KAFKA_INITIAL_OFFSET")
+        ->check(CLI::IsMember({"oldest", "newest"}))
+        ->capture_default_str();
+    cmd.add_option("--kafka-connect-timeout", c.kafka_connect_timeout_seconds,
+                   "Seconds to wait at start for the brokers (and a warm producer) before giving up")
+        ->envname("KAFKA_CONNECT_TIMEOUT")
+        ->check(CLI::Range(1, 600))
+        ->capture_default_str();
+}
+
+}  // namespace
+
 void add_options(CLI::App& cmd, Config& c) {
     cmd.add_option("--host", c.host, "Address to listen on")->envname("API_HOST")->capture_default_str();
-    cmd.add_option("--port", c.port, "Port to listen on (0 picks a free one)")
-        ->envname("API_PORT")
-        ->capture_default_str();
+    cmd.add_option("--port", c.port,
+                   "Port to listen on (default 8000 for all, the service's own for one: todo 8001, audit 8002, "
+                   "websocket 8003, notification 8004, recurring 8005; 0 picks a free one)")
+        ->envname("API_PORT");
     cmd.add_option("--data-dir", c.data_dir, "Directory of the embedded SQLite files (todo.db, ...)")
         ->envname("TODOAI_DATA_DIR")
         ->capture_default_str();
-    cmd.add_option("--database-url", c.database_url, "sqlite:///<dir> (embedded default; overrides --data-dir)")
+    cmd.add_option("--database-url", c.database_url,
+                   "sqlite:///<dir> (embedded default; overrides --data-dir) or postgresql://user:pass@host:port/db "
+                   "(one schema per service: todo_service, audit_service, ...)")
         ->envname("DATABASE_URL");
+    cmd.add_option("--database-pool-size", c.database_pool_size, "PostgreSQL connections per service store")
+        ->envname("TODOAI_DATABASE_POOL_SIZE")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
     cmd.add_option("--jwt-secret", c.jwt_secret,
                    "HS256 secret, at least 32 bytes (default: generated into the data dir)")
         ->envname("JWT_SECRET");
@@ -60,6 +109,20 @@ void add_options(CLI::App& cmd, Config& c) {
         ->envname("TODOAI_TOPIC_LAYOUT")
         ->check(CLI::IsMember({"single", "per-type"}))
         ->capture_default_str();
+    add_kafka_options(cmd, c);
+    cmd.add_option("--replica-id", c.replica_id,
+                   "This replica's name: the websocket service's consumer group is unique per replica "
+                   "(default: hostname-pid)")
+        ->envname("TODOAI_REPLICA_ID");
+    cmd.add_option("--todo-url", c.todo_url,
+                   "Where the todo service answers invocations when it runs in another process "
+                   "(notification -> /internal/tasks/open, recurring -> /internal/series/{id}/next)")
+        ->envname("TODOAI_TODO_URL")
+        ->capture_default_str();
+}
+
+bool is_postgres_url(std::string_view url) {
+    return url.starts_with("postgresql://") || url.starts_with("postgres://");
 }
 
 std::filesystem::path resolve_data_dir(const Config& config) {
@@ -71,8 +134,8 @@ std::filesystem::path resolve_data_dir(const Config& config) {
         if (path.empty() || path == "/") throw std::runtime_error("DATABASE_URL '" + url + "' names no directory");
         return path;
     }
-    if (url.starts_with("postgresql://") || url.starts_with("postgres://"))
-        throw std::runtime_error("DATABASE_URL: PostgreSQL is not supported by this build yet; use sqlite:///<dir>");
+    // PostgreSQL holds the stores; the data dir still holds what is not a store (a generated JWT secret).
+    if (is_postgres_url(url)) return config.data_dir;
     throw std::runtime_error("DATABASE_URL '" + url + "' must start with sqlite:// or postgresql://");
 }
 

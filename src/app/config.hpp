@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "runtime/pubsub/topic_layout.hpp"
@@ -12,7 +13,7 @@ namespace todoai::app {
 
 struct Config {
     std::string host = "0.0.0.0";
-    std::uint16_t port = 8000;
+    std::optional<std::uint16_t> port;  // unset: 8000 for all, the service's own port (8001..8005) for one
     std::filesystem::path data_dir = "./todoai-data";
     std::string database_url;
     std::string jwt_secret;
@@ -28,14 +29,32 @@ struct Config {
     std::int64_t ws_heartbeat_interval_seconds = 30;
     std::string app_api_token;
     std::string topic_layout = "single";
+
+    // Separate processes (serve <service>): the Kafka bus, and where the other services answer.
+    std::string kafka_brokers;  // empty: the in-process bus
+    std::string kafka_auth_type = "none";
+    bool kafka_disable_tls = true;
+    std::string kafka_sasl_mechanism = "PLAIN";
+    std::string kafka_sasl_username;
+    std::string kafka_sasl_password;
+    std::string kafka_ca_file, kafka_cert_file, kafka_key_file;
+    std::string kafka_consumer_group;  // prefix of every consumer group (the component's consumerGroup)
+    std::string kafka_initial_offset = "oldest";
+    std::int64_t kafka_connect_timeout_seconds = 10;
+    std::string replica_id;  // empty: hostname-pid
+    std::string todo_url = "http://127.0.0.1:8001";
+    std::size_t database_pool_size = 8;
 };
 
 /// Adds the options shared by `serve` and `migrate` to `cmd`.
 void add_options(CLI::App& cmd, Config& config);
 
-/// The data directory the configuration points at: DATABASE_URL=sqlite:///dir wins over TODOAI_DATA_DIR.
-/// Throws std::runtime_error with a one-line reason for an unsupported URL.
+/// The data directory the configuration points at: DATABASE_URL=sqlite:///dir wins over TODOAI_DATA_DIR (with a
+/// PostgreSQL URL it is TODOAI_DATA_DIR). Throws std::runtime_error with a one-line reason for an unsupported URL.
 std::filesystem::path resolve_data_dir(const Config& config);
+
+/// postgresql://... or postgres://...
+bool is_postgres_url(std::string_view url);
 
 /// The topic names the configuration asks for (--topic-layout, validated by the parser).
 pubsub::Topics topics(const Config& config);

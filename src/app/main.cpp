@@ -17,9 +17,15 @@ int main(int argc, char** argv) {
     add_options(cli, config);
 
     std::string service = "all";
-    auto* serve_cmd = cli.add_subcommand("serve", "Serve one service, or all of them in one process (the default)");
-    serve_cmd->add_option("service", service, "all (the five services in one process)")
-        ->check(CLI::IsMember({"all"}))
+    auto* serve_cmd = cli.add_subcommand(
+        "serve",
+        "Serve one service, or all of them in one process (the default). One service alone listens on its own port "
+        "(todo 8001, audit 8002, websocket 8003, notification 8004, recurring 8005) and needs KAFKA_BROKERS, "
+        "JWT_SECRET and APP_API_TOKEN shared with the others; DATABASE_URL=postgresql://... puts each service's store "
+        "in its own schema");
+    serve_cmd
+        ->add_option("service", service,
+                     "todo, audit, websocket, notification, recurring, or all (the five in one process)")
         ->capture_default_str();
     auto* migrate_cmd = cli.add_subcommand("migrate", "Apply pending schema migrations and exit (serve does it too)");
 
@@ -30,6 +36,12 @@ int main(int argc, char** argv) {
 
     try {
         cli.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        if (!*serve_cmd) return cli.exit(e);
+        // `todoai serve todo --help`: serve's own help, then every option (they are the top level's, and apply).
+        std::cout << serve_cmd->help() << '\n'
+                  << cli.get_formatter()->make_help(&cli, "todoai", CLI::AppFormatMode::Normal);
+        return 0;
     } catch (const CLI::ParseError& e) {
         return cli.exit(e);
     }

@@ -6,12 +6,15 @@
 #include <csignal>
 #include <iostream>
 #include <thread>
+#include <tuple>
+#include <vector>
 
-#include "app/all_in_one.hpp"
+#include "app/drivers.hpp"
+#include "app/process.hpp"
 #include "app/secrets.hpp"
+#include "app/service_catalog.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/pubsub/dead_letter_store.hpp"
-#include "runtime/store/sqlite_database.hpp"
 #include "services/audit/audit_service.hpp"
 #include "services/notification/notification_service.hpp"
 #include "services/recurring/recurring_service.hpp"
@@ -40,7 +43,44 @@ std::string display_host(const std::string& host) {
 
 }  // namespace
 
+namespace {
+
+// Separate processes reach each other only through Kafka and must agree on the secrets: name everything missing in
+// one line rather than starting a service that cannot work.
+void require_distributed_settings(const Config& config, const std::string& service) {
+    std::vector<std::string> missing;
+    if (config.kafka_brokers.empty()) missing.push_back("KAFKA_BROKERS (--kafka-brokers)");
+    if (config.jwt_secret.empty() && config.jwt_secret_file.empty()) missing.push_back("JWT_SECRET (--jwt-secret)");
+    if (config.app_api_token.empty()) missing.push_back("APP_API_TOKEN (--app-api-token)");
+    if (missing.empty()) return;
+    std::string list;
+    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    throw std::runtime_error("serve " + service +
+                             " runs one service, which reaches the others only through Kafka and must share their "
+                             "secrets; missing: " +
+                             list);
+}
+
+std::string data_description(const Config& config,
+                             const std::vector<Service>& services,
+                             const std::filesystem::path& data_dir) {
+    const StoreLocation stores(config);
+    if (services.size() == 1) return stores.describe(info(services[0]).name, info(services[0]).schema);
+    if (stores.postgres()) return "PostgreSQL schemas *_service on " + stores.place();
+    return data_dir.string();
+}
+
+}  // namespace
+
 int serve(const Config& config, const std::string& service) {
+    const auto services = parse_services(service);
+    if (!services) {
+        std::cerr << "todoai: unknown service '" << service
+                  << "' (todo, audit, websocket, notification, recurring or all)" << std::endl;
+        return 2;
+    }
+    if (services->size() == 1) require_distributed_settings(config, service);
+
     // Before any thread exists (loggers, pools, io threads), so all of them inherit the blocked mask.
     auto signals = shutdown_signals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
@@ -52,11 +92,13 @@ int serve(const Config& config, const std::string& service) {
     const auto data_dir = resolve_data_dir(config);
     const auto secret = resolve_jwt_secret(config, data_dir);
 
-    AllInOne process(config, data_dir, secret);
+    Config effective = config;
+    effective.data_dir = data_dir;
+    Process process(effective, *services, secret);
     const auto port = process.listen();
 
     std::cout << "todoai " << TODOAI_VERSION << " serving " << service << " on http://" << display_host(config.host)
-              << ":" << port << " (data in " << data_dir.string() << ")" << std::endl;
+              << ":" << port << " (data in " << data_description(effective, *services, data_dir) << ")" << std::endl;
     log::info("listening on " + config.host + ":" + std::to_string(port));
 
     std::atomic<bool> server_done{false};
@@ -77,19 +119,18 @@ int serve(const Config& config, const std::string& service) {
 }
 
 int migrate(const Config& config) {
-    const auto data_dir = resolve_data_dir(config);
-    const std::pair<std::string_view, std::span<const store::Migration>> stores[] = {
-        {"todo", todo::migrations()},
-        {"audit", audit::AuditService::migrations()},
-        {"notification", notification::NotificationService::migrations()},
-        {"recurring", recurring::RecurringService::migrations()},
-        {"websocket", websocket::WebSocketService::migrations()},
-        {"bus", pubsub::DeadLetterStore::migrations()},
+    const StoreLocation stores(config);
+    std::vector<std::tuple<std::string_view, std::string_view, std::span<const store::Migration>>> all = {
+        {"todo", info(Service::todo).schema, todo::migrations()},
+        {"audit", info(Service::audit).schema, audit::AuditService::migrations()},
+        {"notification", info(Service::notification).schema, notification::NotificationService::migrations()},
+        {"recurring", info(Service::recurring).schema, recurring::RecurringService::migrations()},
+        {"websocket", info(Service::websocket).schema, websocket::WebSocketService::migrations()},
+        {"bus", StoreLocation::kBusSchema, pubsub::DeadLetterStore::migrations()},
     };
-    for (const auto& [name, migrations] : stores) {
-        const auto file = data_dir / (std::string(name) + ".db");
-        store::open_sqlite({.file = file})->migrate(migrations);
-        std::cout << name << ": schema up to date in " << file.string() << '\n';
+    for (const auto& [name, schema, migrations] : all) {
+        stores.open(name, schema, migrations);
+        std::cout << name << ": schema up to date in " << stores.describe(name, schema) << '\n';
     }
     return 0;
 }

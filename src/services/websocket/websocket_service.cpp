@@ -275,10 +275,11 @@ std::vector<pubsub::HandlerResult> WebSocketService::handle_batch(std::span<cons
         auto tx = core.db.begin(store::Database::Access::write);
         for (std::size_t k = 0; k < events.size(); ++k) {
             const auto& [event, message] = events[k];
-            // Already processed (a redelivery, or twice in this batch): not recorded, not pushed.
-            if (!pubsub::claim_event(*tx, event.event_id, kServiceName, now_text)) continue;
-            if (!insert_recent_event(*tx, event.event_id, event.user_id, message->payload, now_text)) continue;
+            // Already processed by this consumer (a redelivery, or twice in this batch): not pushed again.
+            if (!pubsub::claim_event(*tx, event.event_id, core.options.consumer, now_text)) continue;
             fresh.push_back(k);
+            // Another replica sharing the store may have recorded it for ?after= already; this one still pushes it.
+            if (!insert_recent_event(*tx, event.event_id, event.user_id, message->payload, now_text)) continue;
             if (core.inserted.fetch_add(1, std::memory_order_relaxed) % kPruneEvery == kPruneEvery - 1) {
                 const auto cutoff =
                     format_rfc3339(now - std::chrono::duration_cast<std::chrono::milliseconds>(core.options.retention));

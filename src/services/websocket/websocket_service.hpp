@@ -31,6 +31,9 @@ struct WebSocketServiceOptions {
     std::chrono::hours retention{24};             // recent events kept this long for ?after= ...
     std::int64_t keep_per_user = 10'000;          // ... and at most this many per user
     std::size_t send_queue_limit = 1024;          // frames queued per connection; beyond -> close 1008
+    // The processed-marker suffix. Replicas sharing one store each need their own (e.g. "websocket-service.<pod>"):
+    // every replica must push every event to its own connections.
+    std::string consumer = std::string(kServiceName);
 };
 
 class WebSocketService {

@@ -1,0 +1,59 @@
+// The notification service as a module: reminders learnt from task events, fired from its timer queue, published
+// through its outbox relay; it asks todo (in this process or over HTTP) whether a task is still open.
+#include "app/service_module.hpp"
+#include "runtime/pubsub/outbox.hpp"
+#include "runtime/scheduler/timer_queue.hpp"
+#include "services/notification/notification_service.hpp"
+
+namespace todoai::app {
+namespace {
+
+class NotificationModule final : public ServiceModule {
+  public:
+    explicit NotificationModule(Platform& p)
+        : p_(p),
+          db_(open_service_store(p, Service::notification, notification::NotificationService::migrations())),
+          relay_(*db_, p.bus(), p.clock),
+          notifications_(
+              *db_,
+              p.clock,
+              timers_,
+              std::chrono::seconds(p.config.reminder_check_interval_seconds),
+              [this] { relay_.notify(); },
+              p.todo_invoker(),
+              p.app_token,
+              p.topics) {}
+
+    void register_routes(http::Router& router) override { notifications_.register_routes(router, p_.jwt); }
+    std::vector<ops::ReadinessProbe> probes() override {
+        return {{"notification-store", [this] { return db_->ping(); }}};
+    }
+    void subscribe(pubsub::Bus& bus) override { notifications_.subscribe(bus); }
+
+    void start() override {
+        timers_.start();
+        notifications_.start();
+        relay_.start();
+    }
+
+    void stop(std::chrono::milliseconds) override {
+        notifications_.stop();
+        timers_.stop();
+        relay_.stop();
+    }
+
+  private:
+    Platform& p_;
+    std::unique_ptr<store::Database> db_;
+    pubsub::OutboxRelay relay_;
+    scheduler::TimerQueue timers_;
+    notification::NotificationService notifications_;  // after timers_: destroyed first
+};
+
+}  // namespace
+
+std::unique_ptr<ServiceModule> make_notification_module(Platform& platform) {
+    return std::make_unique<NotificationModule>(platform);
+}
+
+}  // namespace todoai::app

@@ -1,0 +1,84 @@
+#include "app/process.hpp"
+
+#include "app/platform.hpp"
+#include "app/service_module.hpp"
+#include "runtime/http/problem.hpp"
+#include "runtime/http/server.hpp"
+
+namespace todoai::app {
+namespace {
+
+// A store that stays busy or unreachable past its timeout is a 503 the client may retry, not a 500.
+std::optional<http::Problem> store_unavailable(const std::exception& e) {
+    const auto* store_error = dynamic_cast<const store::StoreError*>(&e);
+    if (store_error == nullptr || store_error->kind() != store::StoreError::Kind::unavailable) return std::nullopt;
+    return http::Problem{.status = 503,
+                         .title = std::string(http::status_title(503)),
+                         .detail = "the store is unavailable; retry shortly"};
+}
+
+}  // namespace
+
+std::uint16_t listen_port(const Config& config, const std::vector<Service>& services) {
+    if (config.port) return *config.port;
+    return services.size() == 1 ? info(services.front()).port : kAllInOnePort;
+}
+
+// Members are declared in dependency order: each is built from the ones above it and destroyed before them.
+struct Process::Impl {
+    Platform platform;
+    std::vector<std::unique_ptr<ServiceModule>> modules;
+    std::unique_ptr<http::Server> server;  // last: it and its open connections go first on destruction
+    const std::vector<Service> services;
+
+    Impl(const Config& config, std::vector<Service> s, const std::string& secret)
+        : platform(config, s, secret), services(std::move(s)) {
+        for (auto service : services) modules.push_back(make_module(service, platform));
+
+        platform.router.set_error_mapper(store_unavailable);
+        std::vector<ops::ReadinessProbe> probes;
+        for (auto& m : modules) {
+            m->register_routes(platform.router);
+            for (auto& probe : m->probes()) probes.push_back(std::move(probe));
+        }
+        probes.push_back({"bus", [this] { return platform.bus().ready(); }});
+        ops::register_routes(platform.router, std::move(probes), platform.metrics);
+        for (std::size_t i = 0; i < modules.size(); ++i) modules[i]->subscribe(platform.bus_for(services[i]));
+
+        http::ServerOptions options{
+            .host = config.host,
+            .port = listen_port(config, services),
+            .threads = config.http_threads,
+            .drain_timeout = std::chrono::seconds(config.drain_seconds),
+            .access_log = config.access_log,
+            .cors_origins = config.cors_origins,
+        };
+        server = std::make_unique<http::Server>(
+            options, [this](http::Request& req) { return platform.router.dispatch(req); }, platform.metrics);
+        for (auto& m : modules) m->attach(*server);
+    }
+
+    void run() {
+        platform.bus().start();
+        for (auto& m : modules) m->start();
+        server->run();
+        // Requests are drained; now the events they committed, then the consumers.
+        for (auto& m : modules) m->stop(std::chrono::seconds(platform.config.drain_seconds));
+        platform.bus().stop();
+    }
+};
+
+Process::Process(const Config& config, std::vector<Service> services, const std::string& jwt_secret)
+    : impl_(std::make_unique<Impl>(config, std::move(services), jwt_secret)) {}
+
+Process::~Process() = default;
+
+const http::Router& Process::router() const { return impl_->platform.router; }
+
+std::uint16_t Process::listen() { return impl_->server->listen(); }
+
+void Process::run() { impl_->run(); }
+
+void Process::stop() { impl_->server->stop(); }
+
+}  // namespace todoai::app

@@ -1,0 +1,59 @@
+// The todo service as a module: users and tasks in its store, each change's event through its outbox relay, the
+// REST API, the recurring and notification services' internal endpoints, and the web UI.
+#include "app/service_module.hpp"
+#include "runtime/auth/password.hpp"
+#include "runtime/pubsub/outbox.hpp"
+#include "services/todo/auth_service.hpp"
+#include "services/todo/migrations.hpp"
+#include "services/todo/series_routes.hpp"
+#include "services/todo/task_service.hpp"
+#include "services/todo/task_status_routes.hpp"
+#include "services/todo/todo_routes.hpp"
+#include "services/todo/web_routes.hpp"
+
+namespace todoai::app {
+namespace {
+
+class TodoModule final : public ServiceModule {
+  public:
+    explicit TodoModule(Platform& p)
+        : p_(p),
+          db_(open_service_store(p, Service::todo, todo::migrations())),
+          relay_(*db_, p.bus(), p.clock),
+          accounts_(*db_, p.jwt, hasher_, p.clock, std::chrono::seconds(p.config.token_ttl_seconds)),
+          tasks_(
+              *db_, p.clock, [this] { relay_.notify(); }, p.topics) {}
+
+    void register_routes(http::Router& router) override {
+        todo::register_routes(router, accounts_, tasks_, p_.jwt);
+        todo::register_series_routes(router, tasks_, p_.app_token);
+        todo::register_task_status_routes(router, tasks_, p_.app_token);
+        todo::register_web_routes(router);
+    }
+
+    std::vector<ops::ReadinessProbe> probes() override {
+        return {{"todo-store", [this] { return db_->ping(); }}};
+    }
+
+    void start() override {
+        // What was committed before a crash goes first, so consumers (the reminder sweep among them) see it.
+        relay_.drain_once();
+        relay_.start();
+    }
+
+    void stop(std::chrono::milliseconds drain) override { relay_.stop(drain); }
+
+  private:
+    Platform& p_;
+    std::unique_ptr<store::Database> db_;
+    pubsub::OutboxRelay relay_;
+    auth::PasswordHasher hasher_;
+    todo::AuthService accounts_;
+    todo::TaskService tasks_;
+};
+
+}  // namespace
+
+std::unique_ptr<ServiceModule> make_todo_module(Platform& platform) { return std::make_unique<TodoModule>(platform); }
+
+}  // namespace todoai::app
