@@ -47,11 +47,14 @@ class KafkaBus final : public Bus {
         const auto publish = producer_tag_ + ":" + std::to_string(++publishes_);
         std::vector<kafka::OutgoingRecord> records;
         records.reserve(batch.size());
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            const auto& m = batch[i];
+        std::map<std::string_view, std::size_t> per_topic;  // each record's place among its topic's
+        for (const auto& m : batch) ++per_topic[m.topic];
+        std::map<std::string_view, std::size_t> placed;
+        for (const auto& m : batch) {
             kafka::OutgoingRecord record{.topic = m.topic, .key = m.key, .value = m.payload, .headers = {}};
             if (!m.id.empty()) record.headers.emplace_back(kafka::kEventIdHeader, m.id);
-            record.headers.emplace_back(kafka::kPublishHeader, publish + ":" + std::to_string(i));
+            record.headers.emplace_back(kafka::kPublishHeader, publish + ":" + std::to_string(placed[m.topic]++) + ":" +
+                                                                   std::to_string(per_topic[m.topic]));
             records.push_back(std::move(record));
         }
         producer_.produce(records);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -47,8 +48,10 @@ class GroupConsumer {
     struct Entry {
         Message message;
         std::int64_t offset = 0;
-        std::string publish;      // which publish() it came from ("" if another producer wrote it)
-        std::size_t index = 0;    // its place in that publish
+        std::string publish;    // which publish() it came from ("" if another producer wrote it)
+        std::size_t index = 0;  // its place among that publish's records of its topic
+        std::size_t count = 0;  // how many those are (0: unknown)
+        SteadyTime arrived{};
         bool done = false;        // SUCCESS, or dead-lettered
         bool alone = false;       // RETRY in a mixed batch: delivered on its own from now on
         std::string dead_letter;  // the reason, once the group gave up (kept until the dead letter is written)
@@ -97,6 +100,7 @@ class GroupConsumer {
     RetryPolicy retry_;
     Handle handle_;
     std::map<PartitionId, Partition> partitions_;  // touched by the consumer thread only
+    std::optional<SteadyTime> gathering_until_;    // a batch waits for the rest of its publish until then
     std::atomic<bool> stopping_{false};
     std::thread thread_;
 };

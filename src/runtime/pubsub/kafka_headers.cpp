@@ -16,14 +16,27 @@ std::optional<std::string> header(const rd_kafka_message_t* record, const char* 
     return std::string(static_cast<const char*>(value), size);
 }
 
-std::optional<PublishPosition> parse_publish_position(std::string_view value) {
-    const auto last_colon = value.rfind(':');
-    if (last_colon == std::string_view::npos || last_colon == 0) return std::nullopt;
-    std::size_t index = 0;
-    const auto digits = value.substr(last_colon + 1);
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+namespace {
+
+// Splits "<rest>:<number>" at the last colon.
+std::optional<std::pair<std::string_view, std::size_t>> split_number(std::string_view text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+    std::size_t number = 0;
+    const auto digits = text.substr(colon + 1);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
     if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
-    return PublishPosition{std::string(value.substr(0, last_colon)), index};
+    return std::pair{text.substr(0, colon), number};
+}
+
+}  // namespace
+
+std::optional<PublishPosition> parse_publish_position(std::string_view value) {
+    const auto count = split_number(value);
+    if (!count) return std::nullopt;
+    const auto index = split_number(count->first);
+    if (!index || index->second >= count->second) return std::nullopt;
+    return PublishPosition{std::string(index->first), index->second, count->second};
 }
 
 }  // namespace todoai::pubsub::kafka

@@ -11,8 +11,8 @@ namespace todoai::pubsub::kafka {
 
 /// The event id (CloudEvents `id`), so consumers and tools see it without parsing the payload.
 inline constexpr const char* kEventIdHeader = "ce_id";
-/// "<producer>:<publish seq>:<index>": which publish() a record came from, and its place in it. Batch groups get at
-/// most one publish per batch, in publish order.
+/// "<producer>:<publish seq>:<index>:<count>": which publish() a record came from, its place among that publish's
+/// records of its topic, and how many those are. Batch groups get at most one publish per batch, in publish order.
 inline constexpr const char* kPublishHeader = "todoai_publish";
 
 inline constexpr const char* kDeadLetterReasonHeader = "dlq_reason";
@@ -28,6 +28,7 @@ std::optional<std::string> header(const rd_kafka_message_t* record, const char* 
 struct PublishPosition {
     std::string publish;  // "<producer>:<seq>": the same for every record of one publish()
     std::size_t index = 0;
+    std::size_t count = 0;
 };
 std::optional<PublishPosition> parse_publish_position(std::string_view value);
 
