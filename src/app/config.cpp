@@ -42,6 +42,12 @@ void add_kafka_options(CLI::App& cmd, Config& c) {
         ->envname("KAFKA_CONNECT_TIMEOUT")
         ->check(CLI::Range(1, 600))
         ->capture_default_str();
+    cmd.add_option("--kafka-fetch-wait-ms", c.kafka_fetch_wait_ms,
+                   "Consumers' fetch.wait.max.ms: how long a broker may hold a fetch that found nothing (brokers that "
+                   "hold it the full time, like librdkafka's mock cluster, add up to this much to each hop)")
+        ->envname("TODOAI_KAFKA_FETCH_WAIT_MS")
+        ->check(CLI::Range(0, 300000))
+        ->capture_default_str();
 }
 
 }  // namespace

@@ -41,6 +41,7 @@ struct Config {
     std::string kafka_consumer_group;  // prefix of every consumer group (the component's consumerGroup)
     std::string kafka_initial_offset = "oldest";
     std::int64_t kafka_connect_timeout_seconds = 10;
+    std::int64_t kafka_fetch_wait_ms = 10;
     std::string replica_id;  // empty: hostname-pid
     std::string todo_url = "http://127.0.0.1:8001";
     std::size_t database_pool_size = 8;

@@ -57,7 +57,8 @@ std::unique_ptr<pubsub::Bus> make_configured_kafka_bus(const Config& config, con
                                  .ca_file = config.kafka_ca_file,
                                  .cert_file = config.kafka_cert_file,
                                  .key_file = config.kafka_key_file,
-                                 .initial_offset = config.kafka_initial_offset};
+                                 .initial_offset = config.kafka_initial_offset,
+                                 .fetch_wait_max = std::chrono::milliseconds(config.kafka_fetch_wait_ms)};
     std::unique_ptr<pubsub::Bus> bus;
     try {
         bus = pubsub::make_kafka_bus(options, clock);

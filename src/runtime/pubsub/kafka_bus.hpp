@@ -30,6 +30,10 @@ struct KafkaOptions {
     std::string ca_file, cert_file, key_file;  // TLS / mtls
     std::string initial_offset = "oldest";     // oldest | newest: where a group with no committed offset starts
     std::chrono::milliseconds publish_timeout{5000};
+    // Consumers' fetch.wait.max.ms: how long a broker may hold a fetch that found no data. A real broker answers as
+    // soon as data arrives; librdkafka's mock cluster (and some Kafka-compatible brokers) hold it the full time, which
+    // then adds up to this much to a hop. Lower is faster on those, at the cost of more idle fetches (CPU).
+    std::chrono::milliseconds fetch_wait_max{10};
     RetryPolicy retry;
 };
 

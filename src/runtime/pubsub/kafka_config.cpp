@@ -10,9 +10,6 @@ namespace {
 
 // A broker that comes back should be reached within a second, not after librdkafka's default 10 s backoff.
 constexpr const char* kReconnectBackoffMaxMs = "1000";
-// How long a fetch may wait for data. A broker answers as soon as data arrives, so this only bounds idle fetches;
-// librdkafka's mock cluster (and some Kafka-compatible brokers) wait the full time, which would add it to every hop.
-constexpr const char* kFetchWaitMaxMs = "10";
 // A crashed member's partitions move after this long (Kafka's smallest default group.min.session.timeout.ms), not
 // after librdkafka's 45 s; heartbeats come from librdkafka's own thread, so a slow handler does not count. The mock
 // cluster also waits this long (less a second) before a group that lost its last member takes a new one.
@@ -83,6 +80,8 @@ void validate(const KafkaOptions& o) {
     if (o.initial_offset != "oldest" && o.initial_offset != "newest")
         bad("initialOffset '" + o.initial_offset + "' is not one of oldest, newest");
     if (o.publish_timeout.count() <= 0) bad("the publish timeout must be positive");
+    if (o.fetch_wait_max.count() < 0 || o.fetch_wait_max.count() > 300000)
+        bad("the fetch wait must be 0..300000 ms, not " + std::to_string(o.fetch_wait_max.count()));
     if (o.retry.max_attempts < 1) bad("retry.max_attempts must be at least 1");
 }
 
@@ -112,7 +111,7 @@ Config reader_config(const KafkaOptions& o, std::string_view group) {
     set(conf.get(), "enable.auto.commit", "false");
     set(conf.get(), "enable.auto.offset.store", "false");
     set(conf.get(), "allow.auto.create.topics", "true");
-    set(conf.get(), "fetch.wait.max.ms", kFetchWaitMaxMs);
+    set(conf.get(), "fetch.wait.max.ms", std::to_string(o.fetch_wait_max.count()));
     return conf;
 }
 
