@@ -6,15 +6,47 @@
 #
 #   scripts/dev-cluster.sh            # builds first (scripts/build.sh), then starts everything
 #   NO_BUILD=1 scripts/dev-cluster.sh # uses ./build as it is
+#   scripts/dev-cluster.sh --background   # starts everything, writes $CLUSTER_DIR/cluster.env, returns (scripts)
+#   scripts/dev-cluster.sh --stop DIR     # stops what --background started in DIR
 #
-# Env: BUILD_DIR (build), CLUSTER_DIR (a mktemp dir; logs and PostgreSQL data), TODOAI_TOPIC_LAYOUT (single).
+# --background leaves the cluster running and exits 0 once every service answers /health; CLUSTER_DIR/cluster.env
+# (shell syntax) holds DATABASE_URL, KAFKA_BROKERS, JWT_SECRET, APP_API_TOKEN, the ports (TODO_PORT, ...) and PIDS;
+# write fault commands to CLUSTER_DIR/kafka.in (e.g. echo broker-down 1 >"$CLUSTER_DIR/kafka.in"). On a failed start
+# it stops what it started and exits 1.
+#
+# Env: BUILD_DIR (build), TODOAI_BIN / KAFKA_MOCK_BIN (default $BUILD_DIR/todoai, $BUILD_DIR/todoai-kafka-mock),
+# CLUSTER_DIR (a mktemp dir; logs and PostgreSQL data), PORT_OFFSET (0: added to every port, for a second cluster
+# beside the first), TODO_ARGS (extra arguments of the todo service, e.g. "--http-threads 16"), TODOAI_TOPIC_LAYOUT
+# (single) and any other TODOAI_* variable, which every service reads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+
+MODE=foreground
+case ${1:-} in
+--background) MODE=background ;;
+--stop)
+    dir=${2:?usage: dev-cluster.sh --stop CLUSTER_DIR}
+    [[ -f $dir/cluster.env ]] || { echo "dev-cluster: no $dir/cluster.env" >&2; exit 1; }
+    pids=$(sed -n 's/^PIDS="\(.*\)"$/\1/p' "$dir/cluster.env")
+    for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in $pids; do
+        for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    bash "$ROOT/tests/support/postgres_server.sh" stop "$dir/postgres" || true
+    exit 0
+    ;;
+"") ;;
+*) echo "dev-cluster: unknown argument '$1' (--background, --stop DIR)" >&2; exit 2 ;;
+esac
+
 BUILD_DIR=${BUILD_DIR:-build}
 [[ ${NO_BUILD:-0} == 1 ]] || bash scripts/build.sh -DTODOAI_TESTS=OFF -DTODOAI_BENCH=OFF
-TODOAI=$ROOT/$BUILD_DIR/todoai
-KAFKA_MOCK=$ROOT/$BUILD_DIR/todoai-kafka-mock
+TODOAI=${TODOAI_BIN:-$ROOT/$BUILD_DIR/todoai}
+KAFKA_MOCK=${KAFKA_MOCK_BIN:-$ROOT/$BUILD_DIR/todoai-kafka-mock}
+PORT_OFFSET=${PORT_OFFSET:-0}
+read -r -a TODO_EXTRA <<<"${TODO_ARGS:-}"
 for bin in "$TODOAI" "$KAFKA_MOCK"; do
     [[ -x $bin ]] || { echo "dev-cluster: $bin is missing; run scripts/build.sh" >&2; exit 1; }
 done
@@ -34,7 +66,7 @@ stop_all() {
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
     bash "$ROOT/tests/support/postgres_server.sh" stop "$CLUSTER_DIR/postgres" || true
     echo "dev-cluster: stopped (logs kept in $CLUSTER_DIR)"
-}
+} >&2
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 
@@ -52,11 +84,13 @@ wait_healthy() {  # wait_healthy NAME PORT PID
 bash "$ROOT/tests/support/postgres_server.sh" start "$CLUSTER_DIR/postgres" >/dev/null
 DATABASE_URL=$(cat "$CLUSTER_DIR/postgres/url")
 
-# Kafka peer: its first stdout line is "bootstrap=host:port,...". Its stdin stays open on a fifo (EOF stops it).
+# Kafka peer: its first stdout line is "bootstrap=host:port,...". Its stdin stays open on a fifo (EOF stops it)
+# held by a sleeping writer, which outlives this script in --background mode.
 mkfifo "$CLUSTER_DIR/kafka.in"
 "$KAFKA_MOCK" <"$CLUSTER_DIR/kafka.in" >"$CLUSTER_DIR/kafka.out" 2>"$CLUSTER_DIR/kafka.log" &
 PIDS+=($!)
-exec 7>"$CLUSTER_DIR/kafka.in"
+sleep infinity >"$CLUSTER_DIR/kafka.in" 2>/dev/null &
+PIDS+=($!)
 for _ in $(seq 100); do grep -q '^bootstrap=' "$CLUSTER_DIR/kafka.out" 2>/dev/null && break; sleep 0.1; done
 KAFKA_BROKERS=$(sed -n 's/^bootstrap=//p' "$CLUSTER_DIR/kafka.out" | head -1)
 [[ -n $KAFKA_BROKERS ]] || { echo "dev-cluster: the Kafka peer did not start; see $CLUSTER_DIR/kafka.log" >&2; exit 1; }
@@ -64,7 +98,7 @@ KAFKA_BROKERS=$(sed -n 's/^bootstrap=//p' "$CLUSTER_DIR/kafka.out" | head -1)
 export DATABASE_URL TODOAI_KAFKA_BROKERS=$KAFKA_BROKERS KAFKA_BROKERS
 export JWT_SECRET=${JWT_SECRET:-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}
 export APP_API_TOKEN=${APP_API_TOKEN:-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}
-export TODOAI_TODO_URL=http://127.0.0.1:8001
+export TODOAI_TODO_URL=http://127.0.0.1:$((8001 + PORT_OFFSET))
 
 # name service port [replica-id]
 INSTANCES=(
@@ -79,25 +113,49 @@ INSTANCES=(
 "$TODOAI" migrate >"$CLUSTER_DIR/migrate.log" 2>&1 || { cat "$CLUSTER_DIR/migrate.log" >&2; exit 1; }
 for instance in "${INSTANCES[@]}"; do
     read -r name service port replica <<<"$instance"
-    TODOAI_REPLICA_ID=${replica:-$name} "$TODOAI" serve "$service" --port "$port" >"$CLUSTER_DIR/$name.log" 2>&1 &
+    port=$((port + PORT_OFFSET))
+    extra=()
+    [[ $service != todo ]] || extra=("${TODO_EXTRA[@]}")
+    TODOAI_REPLICA_ID=${replica:-$name} "$TODOAI" serve "$service" --port "$port" "${extra[@]}" \
+        >"$CLUSTER_DIR/$name.log" 2>&1 </dev/null &
     PIDS+=($!)
     wait_healthy "$name" "$port" "$!"
 done
+
+P=$PORT_OFFSET
+if [[ $MODE == background ]]; then
+    cat >"$CLUSTER_DIR/cluster.env" <<EOF
+DATABASE_URL="$DATABASE_URL"
+KAFKA_BROKERS="$KAFKA_BROKERS"
+JWT_SECRET="$JWT_SECRET"
+APP_API_TOKEN="$APP_API_TOKEN"
+TODO_PORT=$((8001 + P))
+AUDIT_PORT=$((8002 + P))
+WEBSOCKET_PORTS="$((8003 + P)) $((8013 + P))"
+NOTIFICATION_PORTS="$((8004 + P)) $((8014 + P))"
+RECURRING_PORT=$((8005 + P))
+POSTGRES_DIR="$CLUSTER_DIR/postgres"
+PIDS="${PIDS[*]}"
+EOF
+    trap - EXIT INT TERM
+    echo "dev-cluster: up in the background; $CLUSTER_DIR/cluster.env; stop with: $0 --stop $CLUSTER_DIR"
+    exit 0
+fi
 
 cat <<EOF
 
 todoai dev cluster is up (logs in $CLUSTER_DIR)
   PostgreSQL    $DATABASE_URL
   Kafka peer    $KAFKA_BROKERS   (kcat -b $KAFKA_BROKERS -C -t task-events)
-  todo          http://127.0.0.1:8001   (REST API: /api/..., /openapi.json)
-  audit         http://127.0.0.1:8002
-  websocket     ws://127.0.0.1:8003/ws  ws://127.0.0.1:8013/ws   (two replicas)
-  notification  http://127.0.0.1:8004   http://127.0.0.1:8014    (two replicas)
-  recurring     http://127.0.0.1:8005
+  todo          http://127.0.0.1:$((8001 + P))   (REST API: /api/..., /openapi.json)
+  audit         http://127.0.0.1:$((8002 + P))
+  websocket     ws://127.0.0.1:$((8003 + P))/ws  ws://127.0.0.1:$((8013 + P))/ws   (two replicas)
+  notification  http://127.0.0.1:$((8004 + P))   http://127.0.0.1:$((8014 + P))    (two replicas)
+  recurring     http://127.0.0.1:$((8005 + P))
   JWT_SECRET=$JWT_SECRET
   APP_API_TOKEN=$APP_API_TOKEN
 
-Try: curl -s -X POST localhost:8001/api/auth/sign-up -H 'content-type: application/json' \\
+Try: curl -s -X POST localhost:$((8001 + P))/api/auth/sign-up -H 'content-type: application/json' \\
        -d '{"email":"me@example.com","password":"correct horse","name":"Me"}'
 Ctrl-C stops everything.
 EOF
