@@ -68,6 +68,8 @@ class ClusterTest : public ::testing::Test {
   protected:
     /// Flags every service gets besides the shared ones (e.g. {"--topic-layout", "per-type"}).
     virtual std::vector<std::string> extra_args() const { return {"--reminder-check-interval", "1"}; }
+    /// The database every service uses (a test that stops its server overrides this with a server of its own).
+    virtual std::string database_url() const { return database_.url(); }
 
     void SetUp() override {
         kafka_ = std::make_unique<KafkaMockProcess>();
@@ -93,7 +95,7 @@ class ClusterTest : public ::testing::Test {
     void start(const std::string& service, const std::string& todo_url = "", std::string name = "") {
         if (name.empty()) name = service;
         std::vector<std::string> args{"serve",           service,
-                                      "--database-url",  database_.url(),
+                                      "--database-url",  database_url(),
                                       "--kafka-brokers", kafka_->bootstrap(),
                                       "--app-api-token", kClusterAppToken,
                                       "--replica-id",    name,

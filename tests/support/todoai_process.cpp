@@ -37,13 +37,13 @@ TodoaiProcess::~TodoaiProcess() {
     if (pid_ > 0) kill9();
 }
 
-void TodoaiProcess::start() {
+void TodoaiProcess::start(std::uint16_t port) {
     std::filesystem::create_directories(data_dir_);
     int out[2];
     if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
     std::vector<std::string> argv{binary()};
     argv.insert(argv.end(), args_.begin(), args_.end());
-    for (std::string a : {"--host", "127.0.0.1", "--port", "0", "--jwt-secret", kTestJwtSecret}) argv.push_back(a);
+    argv.insert(argv.end(), {"--host", "127.0.0.1", "--port", std::to_string(port), "--jwt-secret", kTestJwtSecret});
     argv.push_back("--data-dir");
     argv.push_back(data_dir_.string());
     const auto log = log_file().string();

@@ -20,8 +20,9 @@ class TodoaiProcess {
     TodoaiProcess(const TodoaiProcess&) = delete;
     TodoaiProcess& operator=(const TodoaiProcess&) = delete;
 
-    /// Starts the process and waits (up to 30 s) for its "serving ... on http://host:port" line.
-    void start();
+    /// Starts the process and waits (up to 30 s) for its "serving ... on http://host:port" line. `port` 0 takes a
+    /// free one; a restart after kill9() may pass port() to come back where its peers expect it.
+    void start(std::uint16_t port = 0);
     std::uint16_t port() const { return port_; }
     pid_t pid() const { return pid_; }
     bool running() const { return pid_ > 0; }
