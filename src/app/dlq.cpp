@@ -2,23 +2,21 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <chrono>
 #include <iostream>
 
+#include "app/kafka_options.hpp"
 #include "runtime/pubsub/dead_letter_store.hpp"
+#include "runtime/pubsub/kafka_dead_letters.hpp"
 #include "runtime/pubsub/topic_layout.hpp"
 #include "runtime/store/sqlite_database.hpp"
 
 namespace todoai::app {
 
-int dead_letters(const Config& config, const std::string& action, const std::string& topic) {
-    // Dead letters exist only for the topics the services publish, in either layout.
-    if (!pubsub::Topics::known(topic)) {
-        std::cerr << "todoai: unknown topic '" << topic
-                  << "' (known: task-events, reminders, or per type task-created, task-updated, task-completed, "
-                     "task-deleted, reminder-scheduled, reminder-due; and their -dlq forms)"
-                  << std::endl;
-        return 2;
-    }
+namespace {
+
+// The embedded bus keeps its dead letters in bus.db; replay marks them and the serving process redelivers them.
+int sqlite_dead_letters(const Config& config, const std::string& action, const std::string& topic) {
     auto db = store::open_sqlite({.file = resolve_data_dir(config) / "bus.db"});
     db->migrate(pubsub::DeadLetterStore::migrations());
     pubsub::DeadLetterStore store(*db);
@@ -43,6 +41,48 @@ int dead_letters(const Config& config, const std::string& action, const std::str
         std::cout << boost::json::serialize(line) << '\n';
     }
     return 0;
+}
+
+// The Kafka bus keeps them in the <topic>-dlq topics; replay produces them back to their topics itself.
+int kafka_dead_letters(const Config& config, const std::string& action, const std::string& topic) {
+    pubsub::KafkaDeadLetters dead_letters(kafka_options(config),
+                                          std::chrono::seconds(config.kafka_connect_timeout_seconds));
+    if (action == "replay") {
+        const auto result = dead_letters.replay(topic);
+        std::cout << "replayed " << result.replayed << " dead letter(s) of " << result.topic
+                  << " to their original topics";
+        if (result.duplicates > 0)
+            std::cout << " (" << result.duplicates << " more were other groups' copies of an event sent once)";
+        std::cout << "; consumer group " << pubsub::kDeadLetterReplayGroup << " holds the progress" << std::endl;
+        return 0;
+    }
+    for (const auto& d : dead_letters.list(topic)) {
+        const auto& l = d.letter;
+        // No numeric id as in bus.db: a Kafka record is named by its partition and offset.
+        boost::json::object line{{"topic", l.topic},       {"partition", d.partition},
+                                 {"offset", d.offset},     {"original_topic", l.original_topic},
+                                 {"group", l.group},       {"key", l.key},
+                                 {"event_id", l.event_id}, {"reason", l.reason},
+                                 {"attempts", l.attempts}, {"failed_at", l.failed_at},
+                                 {"replayed", l.requeued}, {"payload", l.payload}};
+        std::cout << boost::json::serialize(line) << '\n';
+    }
+    return 0;
+}
+
+}  // namespace
+
+int dead_letters(const Config& config, const std::string& action, const std::string& topic) {
+    // Dead letters exist only for the topics the services publish, in either layout.
+    if (!pubsub::Topics::known(topic)) {
+        std::cerr << "todoai: unknown topic '" << topic
+                  << "' (known: task-events, reminders, or per type task-created, task-updated, task-completed, "
+                     "task-deleted, reminder-scheduled, reminder-due; and their -dlq forms)"
+                  << std::endl;
+        return 2;
+    }
+    if (!config.kafka_brokers.empty()) return kafka_dead_letters(config, action, topic);
+    return sqlite_dead_letters(config, action, topic);
 }
 
 }  // namespace todoai::app

@@ -3,6 +3,7 @@
 #include <boost/url/parse.hpp>
 #include <stdexcept>
 
+#include "app/kafka_options.hpp"
 #include "runtime/pubsub/kafka_bus.hpp"
 #include "runtime/store/postgres_database.hpp"
 #include "runtime/store/sqlite_database.hpp"
@@ -47,18 +48,7 @@ std::string StoreLocation::describe(std::string_view name, std::string_view sche
 
 std::unique_ptr<pubsub::Bus> make_configured_kafka_bus(const Config& config, const Clock& clock) {
     if (config.kafka_brokers.empty()) return nullptr;
-    pubsub::KafkaOptions options{.brokers = config.kafka_brokers,
-                                 .client_id = "todoai",
-                                 .auth_type = config.kafka_auth_type,
-                                 .sasl_mechanism = config.kafka_sasl_mechanism,
-                                 .sasl_username = config.kafka_sasl_username,
-                                 .sasl_password = config.kafka_sasl_password,
-                                 .disable_tls = config.kafka_disable_tls,
-                                 .ca_file = config.kafka_ca_file,
-                                 .cert_file = config.kafka_cert_file,
-                                 .key_file = config.kafka_key_file,
-                                 .initial_offset = config.kafka_initial_offset,
-                                 .fetch_wait_max = std::chrono::milliseconds(config.kafka_fetch_wait_ms)};
+    const auto options = kafka_options(config);
     std::unique_ptr<pubsub::Bus> bus;
     try {
         bus = pubsub::make_kafka_bus(options, clock);
