@@ -85,7 +85,8 @@ void add_options(CLI::App& cmd, Config& c) {
     cmd.add_option("--access-log", c.access_log, "Log one JSON line per request (true/false)")
         ->envname("TODOAI_ACCESS_LOG")
         ->capture_default_str();
-    cmd.add_option("--http-threads", c.http_threads, "HTTP io threads (0 = one per core)")
+    cmd.add_option("--http-threads", c.http_threads,
+                   "HTTP io threads (0 = one per core; on PostgreSQL one per pooled connection)")
         ->envname("TODOAI_HTTP_THREADS")
         ->capture_default_str();
     cmd.add_option("--token-ttl", c.token_ttl_seconds, "Lifetime of issued tokens, in seconds")

@@ -1,6 +1,7 @@
 #pragma once
 // One todoai process: the service modules it runs (one, or all five) on the drivers the configuration picks, one
 // HTTP port. The only place (with the modules and drivers.cpp) that wires drivers to services.
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -38,5 +39,9 @@ class Process {
 
 /// The port a process listens on: --port/API_PORT, else 8000 for all, the service's own for one.
 std::uint16_t listen_port(const Config& config, const std::vector<Service>& services);
+
+/// The HTTP io threads: --http-threads when given; else, on PostgreSQL, one per pooled connection; else 0 (one per
+/// usable core, the server's default).
+std::size_t http_threads(const Config& config);
 
 }  // namespace todoai::app

@@ -30,6 +30,16 @@ TEST(ServeServices, OneServiceListensOnItsSeedPortAllOn8000UnlessAPortIsGiven) {
     EXPECT_EQ(listen_port(config, *parse_services("all")), 9000);
 }
 
+TEST(ServeServices, HttpThreadsFollowThePoolOnPostgresUnlessGiven) {
+    Config config;
+    EXPECT_EQ(http_threads(config), 0u);  // SQLite: the server's one per core
+    config.database_url = "postgresql://todoai@127.0.0.1:5432/todoai";
+    config.database_pool_size = 12;
+    EXPECT_EQ(http_threads(config), 12u);
+    config.http_threads = 3;
+    EXPECT_EQ(http_threads(config), 3u);
+}
+
 TEST(ConsumerGroups, PrefixAndReplicaSuffix) {
     struct NullBus final : pubsub::Bus {
         void subscribe(std::string_view, std::string_view group, pubsub::Handler) override {
