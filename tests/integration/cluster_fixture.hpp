@@ -75,10 +75,9 @@ class ClusterTest : public ::testing::Test {
         kafka_ = std::make_unique<KafkaMockProcess>();
         // todo first: the others invoke it (notification, recurring), so they need its URL.
         start("todo");
-        const auto todo_url = "http://127.0.0.1:" + std::to_string(port("todo"));
         // One after the other, from this thread: a child started by a thread that then ends would get its
         // parent-death signal (PR_SET_PDEATHSIG follows the forking thread).
-        for (std::string service : {"audit", "websocket", "notification", "recurring"}) start(service, todo_url);
+        for (std::string service : {"audit", "websocket", "notification", "recurring"}) start(service, todo_url());
         todo_ = std::make_unique<HttpClient>(port("todo"));
     }
 
@@ -90,6 +89,8 @@ class ClusterTest : public ::testing::Test {
 
     std::uint16_t port(const std::string& service) const { return processes_.at(service)->port(); }
     TodoaiProcess& process(const std::string& service) { return *processes_.at(service); }
+    /// What the other services (and further replicas) get as --todo-url.
+    std::string todo_url() const { return "http://127.0.0.1:" + std::to_string(port("todo")); }
 
     /// Starts (another replica of) `service`; `name` keys it (default: the service's name).
     void start(const std::string& service, const std::string& todo_url = "", std::string name = "") {
