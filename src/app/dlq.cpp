@@ -5,20 +5,20 @@
 #include <chrono>
 #include <iostream>
 
+#include "app/drivers.hpp"
 #include "app/kafka_options.hpp"
 #include "runtime/pubsub/dead_letter_store.hpp"
 #include "runtime/pubsub/kafka_dead_letters.hpp"
 #include "runtime/pubsub/topic_layout.hpp"
-#include "runtime/store/sqlite_database.hpp"
 
 namespace todoai::app {
 
 namespace {
 
-// The embedded bus keeps its dead letters in bus.db; replay marks them and the serving process redelivers them.
-int sqlite_dead_letters(const Config& config, const std::string& action, const std::string& topic) {
-    auto db = store::open_sqlite({.file = resolve_data_dir(config) / "bus.db"});
-    db->migrate(pubsub::DeadLetterStore::migrations());
+// The in-process bus keeps its dead letters in a store (bus.db, or the bus_dead_letters schema on PostgreSQL, where
+// `serve` put them); replay marks them and the serving process redelivers them.
+int stored_dead_letters(const Config& config, const std::string& action, const std::string& topic) {
+    auto db = StoreLocation(config).open("bus", StoreLocation::kBusSchema, pubsub::DeadLetterStore::migrations());
     pubsub::DeadLetterStore store(*db);
     if (action == "replay") {
         auto n = store.requeue(topic);
@@ -82,7 +82,7 @@ int dead_letters(const Config& config, const std::string& action, const std::str
         return 2;
     }
     if (!config.kafka_brokers.empty()) return kafka_dead_letters(config, action, topic);
-    return sqlite_dead_letters(config, action, topic);
+    return stored_dead_letters(config, action, topic);
 }
 
 }  // namespace todoai::app
