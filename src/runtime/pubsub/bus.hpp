@@ -18,10 +18,16 @@ enum class Outcome { success, retry, drop };
 struct HandlerResult {
     Outcome outcome = Outcome::success;
     std::string reason;  // why RETRY or DROP; kept with the dead letter
+    // RETRY because something the handler needs is down (its store, a service it calls), not because of the message.
+    // An outage outlasts max_attempts' few hundred milliseconds, and a message dead-lettered for it is lost to this
+    // consumer, so a driver that delivers asynchronously (Kafka) keeps retrying it at the capped backoff for as long
+    // as it takes. The in-process bus delivers inside publish() and counts it as a RETRY like any other.
+    bool transient = false;
 
     static HandlerResult ok() { return {}; }
     static HandlerResult retry(std::string why) { return {Outcome::retry, std::move(why)}; }
     static HandlerResult drop(std::string why) { return {Outcome::drop, std::move(why)}; }
+    static HandlerResult retry_later(std::string why) { return {Outcome::retry, std::move(why), true}; }
 };
 
 struct Message {
@@ -51,12 +57,12 @@ struct RetryPolicy {
 
 /// The bus could not take a message (broker down, timeout). The caller keeps it and tries again later.
 class PublishError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 class Bus {
-public:
+  public:
     virtual ~Bus() = default;
 
     /// Registers `group`'s handler for `topic`; call before start(). Each group receives every message of the

@@ -180,7 +180,7 @@ void GroupConsumer::deliver_singles(const GroupSubscription& sub, Partition& par
         auto result = call_one(sub, entry.message);
         if (result.outcome == Outcome::success) {
             entry.done = true;
-        } else if (result.outcome == Outcome::drop || entry.message.attempt >= retry_.max_attempts) {
+        } else if (result.outcome == Outcome::drop || exhausted(entry.message, result)) {
             give_up(partition, entry, std::move(result.reason));
         } else {
             log::debug("kafka: group '" + group_ + "' asked to retry event '" + entry.message.id + "' on '" +
@@ -226,15 +226,18 @@ bool GroupConsumer::deliver_batch(const GroupSubscription& sub) {
     std::vector<Message> messages;
     for (const auto& [p, e] : picked) messages.push_back(e->message);
     std::vector<HandlerResult> results;
-    std::string failure;  // set when the batch failed as a whole
+    std::string failure;     // set when the batch failed as a whole
+    bool transient = false;  // ... because something the handler needs is down: not counted against max_attempts
     try {
         results = sub.batch_handler(std::span<const Message>(messages));
         if (results.size() != messages.size())
             failure = "group '" + group_ + "' returned " + std::to_string(results.size()) +
                       " result(s) for a batch of " + std::to_string(messages.size()) + " on '" + sub.topic + "'";
         else if (std::all_of(results.begin(), results.end(),
-                             [](const HandlerResult& r) { return r.outcome == Outcome::retry; }))
+                             [](const HandlerResult& r) { return r.outcome == Outcome::retry; })) {
             failure = results.front().reason.empty() ? "retry" : results.front().reason;
+            transient = std::all_of(results.begin(), results.end(), [](const HandlerResult& r) { return r.transient; });
+        }
     } catch (const std::exception& e) {
         failure = e.what();
     } catch (...) {
@@ -246,7 +249,7 @@ bool GroupConsumer::deliver_batch(const GroupSubscription& sub) {
         const bool per_message = results.size() == messages.size();
         for (std::size_t i = 0; i < picked.size(); ++i) {
             auto& [p, e] = picked[i];
-            if (attempt >= retry_.max_attempts) {
+            if (attempt >= retry_.max_attempts && !transient) {
                 give_up(*p, *e, per_message ? results[i].reason : failure);
             } else {
                 back_off(*p, backoff_after(attempt));
@@ -260,7 +263,7 @@ bool GroupConsumer::deliver_batch(const GroupSubscription& sub) {
         auto& result = results[i];
         if (result.outcome == Outcome::success) {
             e->done = true;
-        } else if (result.outcome == Outcome::drop || e->message.attempt >= retry_.max_attempts) {
+        } else if (result.outcome == Outcome::drop || exhausted(e->message, result)) {
             give_up(*p, *e, std::move(result.reason));
         } else {
             back_off(*p, backoff_after(e->message.attempt));
@@ -269,6 +272,10 @@ bool GroupConsumer::deliver_batch(const GroupSubscription& sub) {
         }
     }
     return true;
+}
+
+bool GroupConsumer::exhausted(const Message& message, const HandlerResult& result) const {
+    return !result.transient && message.attempt >= retry_.max_attempts;
 }
 
 HandlerResult GroupConsumer::call_one(const GroupSubscription& sub, const Message& message) {

@@ -79,6 +79,8 @@ class GroupConsumer {
     /// One batch of `sub.topic`'s ready entries, one publish at most; false if there was none.
     bool deliver_batch(const GroupSubscription& sub);
     HandlerResult call_one(const GroupSubscription& sub, const Message& message);
+    /// A RETRY past max_attempts, unless its cause is transient (the handler's store or callee is down).
+    bool exhausted(const Message& message, const HandlerResult& result) const;
     void give_up(Partition& partition, Entry& entry, std::string reason);
     bool write_dead_letter(Entry& entry);
     void back_off(Partition& partition, std::chrono::milliseconds delay);

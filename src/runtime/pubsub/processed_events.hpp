@@ -1,8 +1,10 @@
 #pragma once
 // The consumer side of delivery: each handler records `processed-{event_id}-{service}` (seed 001's key) in the same
 // transaction as its effect, and skips an event already recorded.
+#include <string>
 #include <string_view>
 
+#include "runtime/pubsub/bus.hpp"
 #include "runtime/store/database.hpp"
 
 namespace todoai::pubsub {
@@ -18,5 +20,14 @@ CREATE TABLE processed_events (
 /// Records the marker inside `tx`. Returns false if it was already there: the caller then skips the effect and
 /// answers SUCCESS.
 bool claim_event(store::Transaction& tx, std::string_view event_id, std::string_view service, std::string_view now);
+
+/// The answer to a message whose transaction failed: RETRY; one the bus keeps retrying past max_attempts when the
+/// store is unavailable (down, restarting, out of connections), since dead-lettering it would lose the event for
+/// this consumer. `context` prefixes the reason.
+inline HandlerResult retry_for(const store::StoreError& e, std::string_view context) {
+    std::string why = std::string(context) + e.what();
+    if (e.kind() == store::StoreError::Kind::unavailable) return HandlerResult::retry_later(std::move(why));
+    return HandlerResult::retry(std::move(why));
+}
 
 }  // namespace todoai::pubsub

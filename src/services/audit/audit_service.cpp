@@ -51,8 +51,7 @@ std::vector<pubsub::HandlerResult> AuditService::handle_batch(std::span<const pu
         if (changed) tx->commit();  // else rolled back on destruction
     } catch (const store::StoreError& e) {
         // The transaction did not commit: nothing of the batch is stored, the bus retries all of it.
-        return std::vector<pubsub::HandlerResult>(
-            batch.size(), pubsub::HandlerResult::retry("audit store: " + std::string(e.what())));
+        return std::vector<pubsub::HandlerResult>(batch.size(), pubsub::retry_for(e, "audit store: "));
     }
     return results;
 }

@@ -207,7 +207,7 @@ std::vector<HandlerResult> NotificationService::handle_task_events(std::span<con
     } catch (const store::StoreError& e) {
         const std::string why = std::string("notification-service: store failed for a batch of ") +
                                 std::to_string(messages.size()) + " event(s) (none applied): " + e.what();
-        for (auto& r : results) r = HandlerResult::retry(why);
+        for (auto& r : results) r = pubsub::retry_for(e, why + " ");
         return results;
     }
 

@@ -155,7 +155,7 @@ HandlerResult RecurringService::handle(const pubsub::Message& message) {
             return HandlerResult::ok();
         }
     } catch (const store::StoreError& e) {
-        return HandlerResult::retry("recurring store: " + std::string(e.what()));
+        return pubsub::retry_for(e, "recurring store: ");
     }
 
     invoke::InvokeResponse answer;
@@ -168,12 +168,15 @@ HandlerResult RecurringService::handle(const pubsub::Message& message) {
             .headers = {{"dapr-api-token", app_token_}, {"content-type", "application/json"}},
         });
     } catch (const invoke::InvokeError& e) {
-        return HandlerResult::retry("invoking " + std::string(kTodoAppId) + ": " + e.what());
+        // Unreachable or timed out: the todo service is down or restarting, which lasts longer than a few retries.
+        return HandlerResult::retry_later("invoking " + std::string(kTodoAppId) + ": " + e.what());
     }
     const std::string what = "next instance " + plan->id + " of series " + plan->series_id + ": " +
                              std::string(kTodoAppId) + " answered " + std::to_string(answer.status);
     if (answer.status >= 400 && answer.status < 500)
         return HandlerResult::drop(what + ": " + answer_detail(answer.body));
+    if (answer.status == 502 || answer.status == 503 || answer.status == 504)
+        return HandlerResult::retry_later(what + ": " + answer_detail(answer.body));
     if (answer.status != 200 && answer.status != 201)
         return HandlerResult::retry(what + ": " + answer_detail(answer.body));
 
@@ -195,7 +198,7 @@ HandlerResult RecurringService::handle(const pubsub::Message& message) {
         tx->commit();
     } catch (const store::StoreError& e) {
         // The instance exists; a retry finds it (the todo service answers 200) and records the marker then.
-        return HandlerResult::retry("recurring store: " + std::string(e.what()));
+        return pubsub::retry_for(e, "recurring store: ");
     }
     return HandlerResult::ok();
 }

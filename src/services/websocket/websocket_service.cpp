@@ -290,8 +290,7 @@ std::vector<pubsub::HandlerResult> WebSocketService::handle_batch(std::span<cons
         if (!fresh.empty()) tx->commit();
     } catch (const store::StoreError& e) {
         // The transaction did not commit: nothing recorded, nothing pushed; the bus retries the whole batch.
-        return std::vector<pubsub::HandlerResult>(
-            batch.size(), pubsub::HandlerResult::retry("websocket store: " + std::string(e.what())));
+        return std::vector<pubsub::HandlerResult>(batch.size(), pubsub::retry_for(e, "websocket store: "));
     }
     for (const auto k : fresh) core.push(events[k].first.user_id, events[k].first.event_id, events[k].second->payload);
     return results;

@@ -228,6 +228,35 @@ TEST(KafkaBus, ARetryingPartitionDoesNotHoldBackAnother) {
     env.bus().stop();
 }
 
+// A store outage lasts longer than max_attempts' backoffs; dead-lettering the events delivered meanwhile would lose
+// them for the consumer (the cluster fault test stops PostgreSQL for 10 s).
+TEST(KafkaBus, ATransientRetryOutlastsMaxAttemptsAndIsNotDeadLettered) {
+    KafkaBusEnv env(RetryPolicy{.max_attempts = 2, .initial_backoff = 1ms, .max_backoff = 10ms});
+    std::atomic<int> single_attempts{0}, batch_attempts{0};
+    Received received;
+    env.bus().subscribe("orders", "audit", [&](const Message& m) {
+        if (++single_attempts <= 8) return HandlerResult::retry_later("store unavailable");
+        received.add("single", m);
+        return HandlerResult::ok();
+    });
+    env.bus().subscribe_batch("reminders", "audit", [&](std::span<const Message> batch) {
+        if (++batch_attempts <= 8)
+            return std::vector<HandlerResult>(batch.size(), HandlerResult::retry_later("store unavailable"));
+        for (const auto& m : batch) received.add("batch", m);
+        return std::vector<HandlerResult>(batch.size(), HandlerResult::ok());
+    });
+    env.bus().start();
+    env.bus().publish(std::vector{message("orders", "user-1", "o1")});
+    env.bus().publish(std::vector{message("reminders", "user-1", "r1")});
+
+    ASSERT_TRUE(received.await("single", 1)) << "attempts: " << single_attempts.load();
+    ASSERT_TRUE(received.await("batch", 1)) << "attempts: " << batch_attempts.load();
+    EXPECT_GE(received.of("single").at(0).attempt, 9);
+    EXPECT_TRUE(env.dead_letters("orders-dlq").empty());
+    EXPECT_TRUE(env.dead_letters("reminders-dlq").empty());
+    env.bus().stop();
+}
+
 TEST(KafkaBus, DropLandsInTheDeadLetterTopicWithItsReason) {
     KafkaBusEnv env(contract::fast_retry());
     Received received;
