@@ -450,8 +450,16 @@ TYPED_TEST_P(BusContract, BatchExhaustedRetriesDeadLetterEveryMessage) {
         EXPECT_EQ(letter.attempts, fast_retry().max_attempts);
         EXPECT_NE(letter.reason.find("downstream unavailable"), std::string::npos) << letter.reason;
     }
+    // One publish may reach the handler as one batch (memory bus) or one per partition (Kafka, when a partition's
+    // records come in a later fetch): per-key order holds, and each batch is retried as a whole.
+    const auto at = [&](const std::string& id) { return std::find(ids.begin(), ids.end(), id) - ids.begin(); };
+    EXPECT_LT(at("s1"), at("s3")) << "user-1's letters out of order";
+    std::sort(ids.begin(), ids.end());
     EXPECT_EQ(ids, (std::vector<std::string>{"s1", "s2", "s3"}));
-    EXPECT_EQ(calls.load(), fast_retry().max_attempts) << "the batch is retried as a whole, not message by message";
+    const int attempts = fast_retry().max_attempts;
+    EXPECT_EQ(calls.load() % attempts, 0) << calls.load() << " calls: a batch was retried message by message";
+    EXPECT_GE(calls.load(), attempts);
+    EXPECT_LE(calls.load(), 3 * attempts) << "three messages make at most three batches";
 }
 
 TYPED_TEST_P(BusContract, BatchMixedRetryIsRetriedOneByOneInOrder) {
