@@ -11,6 +11,9 @@
 //     todo whether the task is open; todo has no such task, so the reminder is cancelled and nobody is notified.
 //   - recurring consumes task.completed only and ignores the update, as it ignores every other type.
 // None of them dead-letters it; the test proves that the phantom task reaches no user as a notification.
+// Where a phantom would have an effect todo must answer for — a task.completed of a recurring task todo never had,
+// which would make todo create a next instance — todo refuses (404: no such task of that user) and recurring
+// dead-letters the event with that reason.
 #include <map>
 #include <set>
 
@@ -80,6 +83,47 @@ std::string phantom_update(boost::json::object template_doc, const std::string& 
     const Task task = task_from_json(template_doc);
     const auto now = now_ms();
     return serialize(make_task_event(event_type::kTaskUpdated, task, new_uuid_v7(now), now));
+}
+
+/// task.completed as todo would publish it, of a daily recurring task `phantom_id` that todo never had.
+std::string phantom_completion(boost::json::object template_doc, const std::string& phantom_id) {
+    const auto now = now_ms();
+    template_doc["id"] = phantom_id;
+    template_doc["title"] = "a recurring task todo never had";
+    template_doc["version"] = 2;
+    template_doc["status"] = "complete";
+    template_doc["completed"] = true;
+    template_doc["completed_at"] = format_rfc3339(now);
+    template_doc["is_recurring"] = true;
+    template_doc["recurrence_schedule"] = "daily";
+    template_doc["due_date"] = format_rfc3339(now + 1h);
+    const Task task = task_from_json(template_doc);
+    return serialize(make_task_event(event_type::kTaskCompleted, task, new_uuid_v7(now), now));
+}
+
+TEST_F(ClusterTest, AForgedCompletionOfARecurringTaskTodoNeverHadIsDeadLetteredByRecurring) {
+    auto [user, token] = sign_up(*todo_, "forger@example.com");
+    auto template_task =
+        todo_->authed("POST", "/api/" + user + "/tasks", token, boost::json::serialize(object{{"title", "template"}}));
+    ASSERT_EQ(template_task.status, 201) << template_task.body;
+    const std::string phantom_id = new_uuid_v7(now_ms());
+    const auto forged = phantom_completion(template_task.json().as_object(), phantom_id);
+    kcat_produce(kafka_->bootstrap(), kTopic, user, forged, dir_.path());
+
+    std::map<std::string, KafkaRecord> letters;
+    ASSERT_TRUE(poll_until(
+        kDeadline,
+        [&] {
+            letters = dead_letters_of(kcat_read_all(kafka_->bootstrap(), kDeadLetters), forged);
+            return letters.contains("recurring");
+        },
+        200ms))
+        << "recurring did not dead-letter the forged completion; log: " << process("recurring").log_file();
+    EXPECT_NE(reason(letters.at("recurring")).find("does not exist"), std::string::npos)
+        << reason(letters.at("recurring"));
+    for (const auto& t : fetch_all(*todo_, token, "/api/" + user + "/tasks"))
+        EXPECT_FALSE(t.at("series_id").is_string() && str(t.at("series_id")) == phantom_id)
+            << "todo created an instance of a series it never had";
 }
 
 TEST_F(ClusterTest, RecordsFromAnotherClientAreDeadLetteredWithTheirReasonAndEveryConsumerKeepsGoing) {

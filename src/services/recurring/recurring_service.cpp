@@ -81,6 +81,7 @@ std::optional<NextInstanceRequest> plan_next_instance(const Task& completed,
     out.id = instance_id(out.series_id, next->due);
     out.user_id = completed.user_id;
     out.correlation_id = correlation_id;
+    out.completed_task_id = completed.id;
     out.fields = completed.fields;
     out.fields.status = TaskStatus::pending;
     out.fields.due_date = next->due;
@@ -105,6 +106,7 @@ std::string next_instance_body(const NextInstanceRequest& request) {
     body["due_date"] = format_rfc3339(request.fields.due_date.value_or(Timestamp{}));
     body["task"] = writable_json(request.fields);
     body["correlation_id"] = request.correlation_id;
+    body["completed_task_id"] = request.completed_task_id;
     return json::serialize(body);
 }
 

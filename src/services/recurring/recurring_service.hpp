@@ -23,8 +23,9 @@ struct NextInstanceRequest {
     std::string series_id;
     std::string id;  // instance_id(series_id, fields.due_date)
     std::string user_id;
-    TaskFields fields;           // status pending, due_date set, reminders moved with it
-    std::string correlation_id;  // the completion event's id
+    TaskFields fields;              // status pending, due_date set, reminders moved with it
+    std::string correlation_id;     // the completion event's id
+    std::string completed_task_id;  // todo checks it exists: a completion it never saw makes no instance
 };
 
 /// The next instance of the recurring task completed in `completed` (a task.completed snapshot), as of `now`;

@@ -26,6 +26,7 @@ struct NextRequest {
     std::string user_id;
     TaskFields fields;
     std::optional<std::string> correlation_id;
+    std::optional<std::string> completed_task_id;
 };
 
 const json::string* string_field(const json::object& body, std::string_view name, FieldErrors& errors) {
@@ -46,7 +47,8 @@ NextRequest parse_next_request(std::string_view series_id, const json::value& bo
     const auto& body = body_value.get_object();
     FieldErrors errors;
     for (const auto& [key, value] : body)
-        if (key != "id" && key != "user_id" && key != "due_date" && key != "task" && key != "correlation_id")
+        if (key != "id" && key != "user_id" && key != "due_date" && key != "task" && key != "correlation_id" &&
+            key != "completed_task_id")
             errors.push_back({std::string(key), "unknown field"});
 
     NextRequest out;
@@ -68,6 +70,12 @@ NextRequest parse_next_request(std::string_view series_id, const json::value& bo
             out.correlation_id.emplace(c->get_string());
         else
             errors.push_back({"correlation_id", "must be a string of 1 to 255 bytes"});
+    }
+    if (const auto* c = body.if_contains("completed_task_id"); c && !c->is_null()) {
+        if (c->is_string() && !c->get_string().empty() && c->get_string().size() <= kIdMax)
+            out.completed_task_id.emplace(c->get_string());
+        else
+            errors.push_back({"completed_task_id", "must be a string of 1 to 255 bytes"});
     }
     if (const auto* task = body.if_contains("task"); !task) {
         errors.push_back({"task", "required"});
@@ -101,7 +109,7 @@ void register_series_routes(http::Router& router, TaskService& tasks, std::strin
                                              {{"series_id", "must be a UUID"}});
                    auto next = parse_next_request(series_id, http::parse_json_body(req));
                    auto result = tasks.create_series_instance(next.user_id, next.id, series_id, std::move(next.fields),
-                                                              std::move(next.correlation_id));
+                                                              std::move(next.correlation_id), next.completed_task_id);
                    Response res{.status = result.created ? 201 : 200, .body = std::move(result.task.doc)};
                    std::string etag(1, '"');  // appended, not '"' + ...: GCC 12 warns (-Wrestrict) on that
                    etag.append(std::to_string(result.task.version)).push_back('"');

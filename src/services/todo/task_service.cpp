@@ -151,7 +151,8 @@ TaskService::SeriesInstance TaskService::create_series_instance(const std::strin
                                                                 const std::string& id,
                                                                 const std::string& series_id,
                                                                 TaskFields fields,
-                                                                std::optional<std::string> correlation_id) {
+                                                                std::optional<std::string> correlation_id,
+                                                                const std::optional<std::string>& completed_task_id) {
     const auto now = clock_.now();
     Task task;
     task.id = id;
@@ -164,6 +165,9 @@ TaskService::SeriesInstance TaskService::create_series_instance(const std::strin
     auto tx = db_.begin(store::Database::Access::write);
     if (auto existing = TaskRepository::find(*tx, user_id, id))
         return {TaskResult{std::move(existing->doc), existing->version, id}, false};
+    if (completed_task_id && !TaskRepository::find(*tx, user_id, *completed_task_id))
+        throw http::HttpError(404, "task '" + *completed_task_id + "' of user '" + user_id +
+                                       "' does not exist (deleted since, or never created here): no next instance");
     try {
         insert_created(*tx, task, doc, now, std::move(correlation_id));
         tx->commit();

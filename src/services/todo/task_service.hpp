@@ -75,6 +75,8 @@ class TaskService {
     /// The recurring service's invocation: creates the next instance of series `series_id` under its derived `id`
     /// (status pending), with its task.created event, as create() does. When a task with that id already exists,
     /// returns it and writes nothing (`created` false): a redelivered completion creates no second instance.
+    /// With `completed_task_id`, that task must exist for `user_id` (404 otherwise): an event todo never produced (or
+    /// a task deleted since its completion) makes no instance.
     struct SeriesInstance {
         TaskResult task;
         bool created = false;
@@ -83,7 +85,8 @@ class TaskService {
                                           const std::string& id,
                                           const std::string& series_id,
                                           TaskFields fields,
-                                          std::optional<std::string> correlation_id);
+                                          std::optional<std::string> correlation_id,
+                                          const std::optional<std::string>& completed_task_id = std::nullopt);
 
   private:
     TaskResult commit_change(store::Transaction& tx, const Task& before, Task after);

@@ -84,6 +84,22 @@ class SeriesRoutesTest : public ::testing::Test {
     http::Router router_;
 };
 
+TEST_F(SeriesRoutesTest, ACompletionOfATaskTodoDoesNotHaveMakesNoInstance) {
+    auto body = next_body();
+    body["completed_task_id"] = "0193a1b2-c3d4-7e5f-8a9b-000000000000";  // never created (a forged event)
+    auto answer = post(body);
+    EXPECT_EQ(answer.status, 404) << answer.body;
+    EXPECT_NE(answer.body.find("does not exist"), std::string::npos) << answer.body;
+    EXPECT_TRUE(outbox_types().empty());
+
+    // The same request naming a task the user has goes through.
+    const std::string raw = R"({"title":"stand-up","due_date":"2026-11-24T09:00:00Z"})";
+    const auto completed = tasks_.create("user-1", json::parse(raw), raw, std::nullopt);
+    body["completed_task_id"] = completed.id;
+    answer = post(body);
+    EXPECT_EQ(answer.status, 201) << answer.body;
+}
+
 TEST_F(SeriesRoutesTest, CreatesTheInstanceOnceThenAnswersTheExistingOne) {
     const auto id = instance_id(kSeries, at(kDue));
     auto first = post(next_body());
