@@ -1,6 +1,7 @@
 #pragma once
-// The Kafka record headers the bus writes and reads. Dead letters carry the original record's headers plus the
-// dlq_* ones, so `<topic>-dlq` can be read (and replayed) without the bus's help.
+// The Kafka record headers the bus writes and reads. Dead letters carry the original record's key, payload and the
+// bus's own headers (ce_id, todoai_publish) plus the dlq_* ones, so `<topic>-dlq` can be read (and replayed) without
+// the bus's help; other clients' headers are not copied.
 #include <librdkafka/rdkafka.h>
 
 #include <optional>
