@@ -95,7 +95,7 @@ for _ in $(seq 100); do grep -q '^bootstrap=' "$CLUSTER_DIR/kafka.out" 2>/dev/nu
 KAFKA_BROKERS=$(sed -n 's/^bootstrap=//p' "$CLUSTER_DIR/kafka.out" | head -1)
 [[ -n $KAFKA_BROKERS ]] || { echo "dev-cluster: the Kafka peer did not start; see $CLUSTER_DIR/kafka.log" >&2; exit 1; }
 
-export DATABASE_URL TODOAI_KAFKA_BROKERS=$KAFKA_BROKERS KAFKA_BROKERS
+export DATABASE_URL TODOAI_KAFKA_BROKERS=$KAFKA_BROKERS
 export JWT_SECRET=${JWT_SECRET:-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}
 export APP_API_TOKEN=${APP_API_TOKEN:-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}
 export TODOAI_TODO_URL=http://127.0.0.1:$((8001 + PORT_OFFSET))

@@ -10,36 +10,38 @@ namespace {
 void add_kafka_options(CLI::App& cmd, Config& c) {
     cmd.add_option("--kafka-brokers", c.kafka_brokers,
                    "host:port,... of the Kafka brokers (empty: the in-process bus; required by serve <service>)")
-        ->envname("KAFKA_BROKERS");
+        ->envname("TODOAI_KAFKA_BROKERS");
     cmd.add_option("--kafka-auth-type", c.kafka_auth_type, "none, password (SASL) or mtls")
-        ->envname("KAFKA_AUTH_TYPE")
+        ->envname("TODOAI_KAFKA_AUTH_TYPE")
         ->check(CLI::IsMember({"none", "password", "mtls"}))
         ->capture_default_str();
     cmd.add_option("--kafka-disable-tls", c.kafka_disable_tls, "Plaintext to the brokers (true/false)")
-        ->envname("KAFKA_DISABLE_TLS")
+        ->envname("TODOAI_KAFKA_DISABLE_TLS")
         ->capture_default_str();
     cmd.add_option("--kafka-sasl-mechanism", c.kafka_sasl_mechanism, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
-        ->envname("KAFKA_SASL_MECHANISM")
+        ->envname("TODOAI_KAFKA_SASL_MECHANISM")
         ->capture_default_str();
     cmd.add_option("--kafka-sasl-username", c.kafka_sasl_username, "SASL user (auth type password)")
-        ->envname("KAFKA_SASL_USERNAME");
+        ->envname("TODOAI_KAFKA_SASL_USERNAME");
     cmd.add_option("--kafka-sasl-password", c.kafka_sasl_password, "SASL password (auth type password)")
-        ->envname("KAFKA_SASL_PASSWORD");
-    cmd.add_option("--kafka-ca-file", c.kafka_ca_file, "CA certificate (PEM) of the brokers")->envname("KAFKA_CA_FILE");
+        ->envname("TODOAI_KAFKA_SASL_PASSWORD");
+    cmd.add_option("--kafka-ca-file", c.kafka_ca_file, "CA certificate (PEM) of the brokers")
+        ->envname("TODOAI_KAFKA_CA_FILE");
     cmd.add_option("--kafka-cert-file", c.kafka_cert_file, "Client certificate (PEM, auth type mtls)")
-        ->envname("KAFKA_CERT_FILE");
-    cmd.add_option("--kafka-key-file", c.kafka_key_file, "Client key (PEM, auth type mtls)")->envname("KAFKA_KEY_FILE");
+        ->envname("TODOAI_KAFKA_CERT_FILE");
+    cmd.add_option("--kafka-key-file", c.kafka_key_file, "Client key (PEM, auth type mtls)")
+        ->envname("TODOAI_KAFKA_KEY_FILE");
     cmd.add_option("--kafka-consumer-group", c.kafka_consumer_group,
                    "Prefix of the consumer groups (<prefix>.audit-service, ...; the component's consumerGroup)")
-        ->envname("KAFKA_CONSUMER_GROUP");
+        ->envname("TODOAI_KAFKA_CONSUMER_GROUP");
     cmd.add_option("--kafka-initial-offset", c.kafka_initial_offset,
                    "oldest or newest: where a consumer group with no committed offset starts")
-        ->envname("KAFKA_INITIAL_OFFSET")
+        ->envname("TODOAI_KAFKA_INITIAL_OFFSET")
         ->check(CLI::IsMember({"oldest", "newest"}))
         ->capture_default_str();
     cmd.add_option("--kafka-connect-timeout", c.kafka_connect_timeout_seconds,
                    "Seconds to wait at start for the brokers (and a warm producer) before giving up")
-        ->envname("KAFKA_CONNECT_TIMEOUT")
+        ->envname("TODOAI_KAFKA_CONNECT_TIMEOUT")
         ->check(CLI::Range(1, 600))
         ->capture_default_str();
     cmd.add_option("--kafka-fetch-wait-ms", c.kafka_fetch_wait_ms,

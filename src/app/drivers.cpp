@@ -58,7 +58,7 @@ std::unique_ptr<pubsub::Bus> make_configured_kafka_bus(const Config& config, con
     const std::chrono::seconds timeout(config.kafka_connect_timeout_seconds);
     if (!pubsub::wait_until_warm(*bus, timeout))
         throw std::runtime_error("Kafka brokers " + config.kafka_brokers + " did not answer within " +
-                                 std::to_string(timeout.count()) + " s (KAFKA_BROKERS)");
+                                 std::to_string(timeout.count()) + " s (TODOAI_KAFKA_BROKERS)");
     return bus;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The drivers a process runs on, picked from the configuration (the only place that names them): SQLite files under
-// the data dir or PostgreSQL schemas (DATABASE_URL), and the Kafka bus (KAFKA_BROKERS) or none (the caller then uses
-// the in-process bus).
+// the data dir or PostgreSQL schemas (DATABASE_URL), and the Kafka bus (TODOAI_KAFKA_BROKERS) or none (the caller then
+// uses the in-process bus).
 #include <filesystem>
 #include <memory>
 #include <span>
@@ -45,8 +45,8 @@ class StoreLocation {
 };
 
 /// The Kafka bus the configuration asks for, warm (brokers answered, producer id obtained), or nullptr without
-/// KAFKA_BROKERS. Throws std::runtime_error naming the brokers when they do not answer within the connect timeout,
-/// or naming the option that is wrong.
+/// TODOAI_KAFKA_BROKERS. Throws std::runtime_error naming the brokers when they do not answer within the connect
+/// timeout, or naming the option that is wrong.
 std::unique_ptr<pubsub::Bus> make_configured_kafka_bus(const Config& config, const Clock& clock);
 
 }  // namespace todoai::app

@@ -1,5 +1,6 @@
 #pragma once
-// The pubsub.kafka component's settings (KAFKA_BROKERS, KAFKA_AUTH_TYPE, ...) as the Kafka driver's options.
+// The pubsub.kafka component's settings (TODOAI_KAFKA_BROKERS, TODOAI_KAFKA_AUTH_TYPE, ...) as the Kafka driver's
+// options.
 #include "app/config.hpp"
 #include "runtime/pubsub/kafka_bus.hpp"
 

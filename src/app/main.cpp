@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
     auto* serve_cmd = cli.add_subcommand(
         "serve",
         "Serve one service, or all of them in one process (the default). One service alone listens on its own port "
-        "(todo 8001, audit 8002, websocket 8003, notification 8004, recurring 8005) and needs KAFKA_BROKERS, "
+        "(todo 8001, audit 8002, websocket 8003, notification 8004, recurring 8005) and needs TODOAI_KAFKA_BROKERS, "
         "JWT_SECRET and APP_API_TOKEN shared with the others; DATABASE_URL=postgresql://... puts each service's store "
         "in its own schema");
     serve_cmd

@@ -49,7 +49,7 @@ namespace {
 // one line rather than starting a service that cannot work.
 void require_distributed_settings(const Config& config, const std::string& service) {
     std::vector<std::string> missing;
-    if (config.kafka_brokers.empty()) missing.push_back("KAFKA_BROKERS (--kafka-brokers)");
+    if (config.kafka_brokers.empty()) missing.push_back("TODOAI_KAFKA_BROKERS (--kafka-brokers)");
     if (config.jwt_secret.empty() && config.jwt_secret_file.empty()) missing.push_back("JWT_SECRET (--jwt-secret)");
     if (config.app_api_token.empty()) missing.push_back("APP_API_TOKEN (--app-api-token)");
     if (missing.empty()) return;

@@ -31,26 +31,27 @@ TEST(Serve, OneServiceWithoutKafkaOrSharedSecretsRefusesInOneLine) {
         EXPECT_EQ(code, 1) << service;
         EXPECT_EQ(lines(out), 1u) << out;
         EXPECT_NE(out.find("serve " + service), std::string::npos) << out;
-        EXPECT_NE(out.find("KAFKA_BROKERS"), std::string::npos) << out;
+        EXPECT_NE(out.find("TODOAI_KAFKA_BROKERS"), std::string::npos) << out;
         EXPECT_NE(out.find("APP_API_TOKEN"), std::string::npos) << out;
         EXPECT_EQ(out.find("JWT_SECRET"), std::string::npos) << "it was given: " << out;
     }
     // With Kafka and the app token but no JWT secret (a generated one would differ per process): refused too.
     auto [code, out] = TodoaiProcess::run({"serve", "audit", "--port", "0", "--data-dir", dir.path().string()},
-                                          {"KAFKA_BROKERS=127.0.0.1:9", "APP_API_TOKEN=shared-app-token"});
+                                          {"TODOAI_KAFKA_BROKERS=127.0.0.1:9", "APP_API_TOKEN=shared-app-token"});
     EXPECT_EQ(code, 1);
     EXPECT_EQ(lines(out), 1u) << out;
     EXPECT_NE(out.find("JWT_SECRET"), std::string::npos) << out;
-    EXPECT_EQ(out.find("KAFKA_BROKERS"), std::string::npos) << out;
+    EXPECT_EQ(out.find("TODOAI_KAFKA_BROKERS"), std::string::npos) << out;
     EXPECT_FALSE(std::filesystem::exists(dir.path() / "audit.db")) << "refused before opening anything";
 }
 
 TEST(Serve, ServiceHelpNamesTheServicesTheirPortsAndTheDistributedSettings) {
     auto [code, out] = TodoaiProcess::run({"serve", "todo", "--help"});
     EXPECT_EQ(code, 0) << out;
-    for (std::string s : {"notification", "8001", "8005", "KAFKA_BROKERS", "KAFKA_AUTH_TYPE", "KAFKA_DISABLE_TLS",
-                          "KAFKA_SASL_USERNAME", "KAFKA_CONSUMER_GROUP", "TODOAI_REPLICA_ID", "TODOAI_TODO_URL",
-                          "APP_API_TOKEN", "JWT_SECRET", "DATABASE_URL", "TODOAI_TOPIC_LAYOUT"})
+    for (std::string s :
+         {"notification", "8001", "8005", "TODOAI_KAFKA_BROKERS", "TODOAI_KAFKA_AUTH_TYPE", "TODOAI_KAFKA_DISABLE_TLS",
+          "TODOAI_KAFKA_SASL_USERNAME", "TODOAI_KAFKA_CONSUMER_GROUP", "TODOAI_REPLICA_ID", "TODOAI_TODO_URL",
+          "APP_API_TOKEN", "JWT_SECRET", "DATABASE_URL", "TODOAI_TOPIC_LAYOUT"})
         EXPECT_NE(out.find(s), std::string::npos) << s << " missing from serve --help:\n" << out;
 }
 
@@ -68,7 +69,8 @@ TEST(Serve, UnreachableKafkaIsOneLineNamingTheBrokers) {
     TempDir dir;
     auto [code, out] = TodoaiProcess::run(
         {"serve", "audit", "--port", "0", "--data-dir", dir.path().string(), "--kafka-connect-timeout", "1"},
-        {"KAFKA_BROKERS=127.0.0.1:9", "APP_API_TOKEN=shared-app-token", std::string("JWT_SECRET=") + kTestJwtSecret});
+        {"TODOAI_KAFKA_BROKERS=127.0.0.1:9", "APP_API_TOKEN=shared-app-token",
+         std::string("JWT_SECRET=") + kTestJwtSecret});
     EXPECT_EQ(code, 1) << out;
     EXPECT_NE(out.find("127.0.0.1:9"), std::string::npos) << out;
     EXPECT_NE(out.rfind("todoai: "), std::string::npos) << out;

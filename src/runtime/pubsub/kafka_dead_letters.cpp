@@ -81,7 +81,7 @@ std::vector<KafkaDeadLetter> KafkaDeadLetters::read(const std::string& dlq_topic
     const auto unreachable = [&](std::string_view what, rd_kafka_resp_err_t err) {
         return std::runtime_error("Kafka brokers " + options_.brokers + " did not answer " + std::string(what) +
                                   " of '" + dlq_topic + "' within " + std::to_string(timeout_.count()) +
-                                  " ms (KAFKA_BROKERS): " + rd_kafka_err2str(err));
+                                  " ms (TODOAI_KAFKA_BROKERS): " + rd_kafka_err2str(err));
     };
 
     // Which partitions: asking for metadata does not create a missing topic (only producers auto-create).
@@ -201,7 +201,7 @@ ReplayResult KafkaDeadLetters::replay(std::string_view topic) {
     kafka::Producer producer(options_);
     if (!producer.wait_ready(timeout_))
         throw std::runtime_error("Kafka brokers " + options_.brokers + " gave the replay no producer within " +
-                                 std::to_string(timeout_.count()) + " ms (KAFKA_BROKERS)");
+                                 std::to_string(timeout_.count()) + " ms (TODOAI_KAFKA_BROKERS)");
     const auto failed = [&](const std::string& why) {
         return std::runtime_error("replayed " + std::to_string(result.replayed) + " dead letter(s) of '" + dlq_topic +
                                   "', then: " + why + " (run replay again: the rest is sent then)");
