@@ -49,7 +49,7 @@ class Outbox {
 };
 
 struct RelayOptions {
-    std::size_t batch_size = 256;
+    std::size_t batch_size = 1024;  // under load each cycle (publish, wait for the acks, delete) moves this many
     std::chrono::milliseconds idle_poll{1000};     // a safety net: notify() wakes the relay at once
     std::chrono::milliseconds error_backoff{500};  // after a PublishError
     std::chrono::milliseconds busy_backoff{50};    // PostgreSQL: another replica's relay was publishing

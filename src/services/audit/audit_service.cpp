@@ -42,10 +42,14 @@ std::vector<pubsub::HandlerResult> AuditService::handle_batch(std::span<const pu
         const auto now = format_rfc3339(clock_.now());
         auto tx = db_.begin(store::Database::Access::write);
         bool changed = false;
-        for (const auto& record : records) {
+        std::vector<std::string> ids;
+        ids.reserve(records.size());
+        for (const auto& record : records) ids.push_back(record.event_id);
+        const auto claimed = pubsub::claim_events(*tx, ids, kServiceName, now);
+        for (std::size_t i = 0; i < records.size(); ++i) {
             // Already processed (a redelivery, or twice in this batch): skipped, nothing changes.
-            if (!pubsub::claim_event(*tx, record.event_id, kServiceName, now)) continue;
-            insert_record(*tx, record, now);
+            if (!claimed[i]) continue;
+            insert_record(*tx, records[i], now);
             changed = true;
         }
         if (changed) tx->commit();  // else rolled back on destruction

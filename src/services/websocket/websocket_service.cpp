@@ -273,10 +273,14 @@ std::vector<pubsub::HandlerResult> WebSocketService::handle_batch(std::span<cons
         const auto now = core.clock.now();
         const auto now_text = format_rfc3339(now);
         auto tx = core.db.begin(store::Database::Access::write);
+        std::vector<std::string> ids;
+        ids.reserve(events.size());
+        for (const auto& [event, message] : events) ids.push_back(event.event_id);
+        const auto claimed = pubsub::claim_events(*tx, ids, core.options.consumer, now_text);
         for (std::size_t k = 0; k < events.size(); ++k) {
             const auto& [event, message] = events[k];
             // Already processed by this consumer (a redelivery, or twice in this batch): not pushed again.
-            if (!pubsub::claim_event(*tx, event.event_id, core.options.consumer, now_text)) continue;
+            if (!claimed[k]) continue;
             fresh.push_back(k);
             // Another replica sharing the store may have recorded it for ?after= already; this one still pushes it.
             if (!insert_recent_event(*tx, event.event_id, event.user_id, message->payload, now_text)) continue;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "runtime/store/sqlite_database.hpp"
+#include "support/postgres_schema.hpp"
 #include "support/temp_dir.hpp"
 
 namespace todoai::pubsub {
@@ -46,6 +47,48 @@ TEST_F(ProcessedEventsTest, RolledBackClaimLeavesNoMarker) {
     EXPECT_TRUE(claim("e1", "audit-service", /*commit=*/false));
     EXPECT_TRUE(claim("e1", "audit-service"));
     EXPECT_FALSE(claim("e1", "audit-service"));
+}
+
+}  // namespace
+}  // namespace todoai::pubsub
+
+namespace todoai::pubsub {
+namespace {
+
+// claim_events on both drivers: the same answers as one claim_event per id, across every statement size it uses.
+void check_batch_claims(store::Database& db) {
+    const store::Migration migrations[] = {{1, "processed events", kProcessedEventsSql, kProcessedEventsSql}};
+    db.migrate(migrations);
+    {
+        auto tx = db.begin(store::Database::Access::write);
+        ASSERT_TRUE(claim_event(*tx, "e3", "audit-service", "2026-02-08T10:00:00.000Z"));
+        tx->commit();
+    }
+    std::vector<std::string> ids;
+    for (int i = 0; i < 87; ++i) ids.push_back("e" + std::to_string(i));  // 64 + 16 + 4 + 1 + 1 + 1 rows
+    ids.push_back("e5");                                                  // a repeat within the batch
+    auto tx = db.begin(store::Database::Access::write);
+    const auto claimed = claim_events(*tx, ids, "audit-service", "2026-02-08T10:00:01.000Z");
+    ASSERT_EQ(claimed.size(), ids.size());
+    for (std::size_t i = 0; i < 87; ++i) EXPECT_EQ(claimed[i], i != 3) << ids[i];
+    EXPECT_FALSE(claimed.back()) << "the repeat of e5 was recorded twice";
+    EXPECT_TRUE(claim_events(*tx, std::vector<std::string>{"e1"}, "websocket-service", "t").at(0))
+        << "markers are per service";
+    tx->commit();
+    auto again = db.begin(store::Database::Access::write);
+    for (bool c : claim_events(*again, ids, "audit-service", "2026-02-08T10:00:02.000Z")) EXPECT_FALSE(c);
+}
+
+TEST(ClaimEvents, SqliteAnswersAsOneClaimPerEvent) {
+    todoai::testing::TempDir dir;
+    auto db = store::open_sqlite({.file = dir.path() / "audit.db"});
+    check_batch_claims(*db);
+}
+
+TEST(ClaimEvents, PostgresAnswersAsOneClaimPerEvent) {
+    todoai::testing::PostgresSchema schema("claims");
+    auto db = schema.open();
+    check_batch_claims(*db);
 }
 
 }  // namespace
