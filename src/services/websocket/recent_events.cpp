@@ -31,9 +31,44 @@ CREATE INDEX recent_events_by_user ON recent_events (user_id, seq);
 CREATE INDEX recent_events_by_time ON recent_events (received_at);
 )sql";
 
+// Version 3: a log per replica. Replicas sharing a store each record every event; with one row per event, a replica
+// inserting an event another replica had inserted but not yet committed waited for that commit (a unique index
+// wait), which put hundreds of milliseconds into the live feed's tail. The replay log is a cache, so the migration
+// starts it afresh (a client asking ?after= for an older event gets a resync).
+constexpr std::string_view kPerReplicaSqlite = R"sql(
+DROP TABLE recent_events;
+CREATE TABLE recent_events (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    replica     TEXT NOT NULL,
+    event_id    TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    payload     TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    UNIQUE (replica, event_id)
+);
+CREATE INDEX recent_events_by_user ON recent_events (replica, user_id, seq);
+CREATE INDEX recent_events_by_time ON recent_events (received_at);
+)sql";
+
+constexpr std::string_view kPerReplicaPostgres = R"sql(
+DROP TABLE recent_events;
+CREATE TABLE recent_events (
+    seq         BIGSERIAL PRIMARY KEY,
+    replica     TEXT NOT NULL,
+    event_id    TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    payload     TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    UNIQUE (replica, event_id)
+);
+CREATE INDEX recent_events_by_user ON recent_events (replica, user_id, seq);
+CREATE INDEX recent_events_by_time ON recent_events (received_at);
+)sql";
+
 constexpr store::Migration kMigrations[] = {
     {1, "processed event markers", pubsub::kProcessedEventsSql, pubsub::kProcessedEventsSql},
     {2, "recent events for replay", kRecentEventsSqlite, kRecentEventsPostgres},
+    {3, "recent events per replica", kPerReplicaSqlite, kPerReplicaPostgres},
 };
 
 }  // namespace
@@ -41,37 +76,42 @@ constexpr store::Migration kMigrations[] = {
 std::span<const store::Migration> websocket_migrations() { return kMigrations; }
 
 bool insert_recent_event(store::Transaction& tx,
+                         std::string_view replica,
                          std::string_view event_id,
                          std::string_view user_id,
                          std::string_view payload,
                          std::string_view received_at) {
     return tx.execute(
-               "INSERT INTO recent_events (event_id, user_id, payload, received_at) VALUES ($1, $2, $3, $4) "
-               "ON CONFLICT (event_id) DO NOTHING",
-               {std::string(event_id), std::string(user_id), std::string(payload), std::string(received_at)}) == 1;
+               "INSERT INTO recent_events (replica, event_id, user_id, payload, received_at) "
+               "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (replica, event_id) DO NOTHING",
+               {std::string(replica), std::string(event_id), std::string(user_id), std::string(payload),
+                std::string(received_at)}) == 1;
 }
 
 void prune_recent_events(store::Transaction& tx,
+                         std::string_view replica,
                          std::string_view user_id,
                          std::string_view older_than,
                          std::int64_t keep) {
     tx.execute("DELETE FROM recent_events WHERE received_at < $1", {std::string(older_than)});
     tx.execute(
-        "DELETE FROM recent_events WHERE user_id = $1 AND seq <= "
-        "(SELECT seq FROM recent_events WHERE user_id = $1 ORDER BY seq DESC LIMIT 1 OFFSET $2)",
-        {std::string(user_id), keep});
+        "DELETE FROM recent_events WHERE replica = $1 AND user_id = $2 AND seq <= "
+        "(SELECT seq FROM recent_events WHERE replica = $1 AND user_id = $2 ORDER BY seq DESC LIMIT 1 OFFSET $3)",
+        {std::string(replica), std::string(user_id), keep});
 }
 
 std::optional<std::vector<StoredEvent>> recent_events_after(store::Transaction& tx,
+                                                            std::string_view replica,
                                                             std::string_view user_id,
                                                             std::string_view after_event_id,
                                                             std::int64_t limit) {
-    const auto found = tx.query("SELECT seq FROM recent_events WHERE event_id = $1 AND user_id = $2",
-                                {std::string(after_event_id), std::string(user_id)});
+    const auto found = tx.query("SELECT seq FROM recent_events WHERE replica = $1 AND event_id = $2 AND user_id = $3",
+                                {std::string(replica), std::string(after_event_id), std::string(user_id)});
     if (found.empty()) return std::nullopt;
-    const auto rows =
-        tx.query("SELECT event_id, payload FROM recent_events WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-                 {std::string(user_id), found.front().int64(0), limit});
+    const auto rows = tx.query(
+        "SELECT event_id, payload FROM recent_events WHERE replica = $1 AND user_id = $2 AND seq > $3 "
+        "ORDER BY seq LIMIT $4",
+        {std::string(replica), std::string(user_id), found.front().int64(0), limit});
     std::vector<StoredEvent> out;
     out.reserve(rows.size());
     for (const auto& row : rows) out.push_back({row.text(0), row.text(1)});

@@ -18,8 +18,10 @@ struct StoredEvent {
     std::string payload;  // the CloudEvent text as published
 };
 
-/// Inserts the event unless its id is stored; true when it was inserted.
+/// Each replica keeps its own log (`replica`: its consumer name), so replicas sharing a store never wait on each
+/// other. Inserts the event unless this replica stored its id; true when it was inserted.
 bool insert_recent_event(store::Transaction& tx,
+                         std::string_view replica,
                          std::string_view event_id,
                          std::string_view user_id,
                          std::string_view payload,
@@ -27,6 +29,7 @@ bool insert_recent_event(store::Transaction& tx,
 
 /// Deletes events received before `older_than` (format_rfc3339 text) and all but the newest `keep` of `user_id`.
 void prune_recent_events(store::Transaction& tx,
+                         std::string_view replica,
                          std::string_view user_id,
                          std::string_view older_than,
                          std::int64_t keep);
@@ -34,6 +37,7 @@ void prune_recent_events(store::Transaction& tx,
 /// The user's events stored after `after_event_id`, oldest first, at most `limit`; nullopt when `after_event_id`
 /// is not a stored event of this user (unknown, another user's, or pruned).
 std::optional<std::vector<StoredEvent>> recent_events_after(store::Transaction& tx,
+                                                            std::string_view replica,
                                                             std::string_view user_id,
                                                             std::string_view after_event_id,
                                                             std::int64_t limit);
