@@ -99,6 +99,9 @@ export DATABASE_URL TODOAI_KAFKA_BROKERS=$KAFKA_BROKERS
 export JWT_SECRET=${JWT_SECRET:-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}
 export APP_API_TOKEN=${APP_API_TOKEN:-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}
 export TODOAI_TODO_URL=http://127.0.0.1:$((8001 + PORT_OFFSET))
+# librdkafka's mock broker holds an empty fetch for the whole fetch.wait.max.ms even when a record arrives meanwhile
+# (a real broker answers at once), so against the mock the wait is added to every hop: keep it short here.
+export TODOAI_KAFKA_FETCH_WAIT_MS=${TODOAI_KAFKA_FETCH_WAIT_MS:-2}
 
 # name service port [replica-id]
 INSTANCES=(

@@ -141,6 +141,10 @@ OutboxRelay::Batch OutboxRelay::publish_batch_exclusive() {
         batch.push_back(message_of(row));
     }
     bus_.publish(batch);
+    // The delete need not wait for the WAL flush: if a server crash loses it, the rows are sent again and the
+    // consumers' markers absorb the repeat. Not waiting shortens each cycle, and events committed meanwhile go out
+    // sooner.
+    tx->execute("SET LOCAL synchronous_commit TO OFF");
     tx->execute(kDeletePublishedSeqs, {bigint_array(seqs)});
     tx->commit();
     return {.sent = batch.size()};
