@@ -13,7 +13,7 @@
 # Env: TODOAI_BIN (build/todoai), BEAST_HELLO_BIN (build/bench/beast_hello), DURATION (10s),
 # REPEAT (5), CONNS (64), PACED_CONNS (64), SKIP_TODOAI / SKIP_BEAST / SKIP_FASTAPI (=1 to
 # skip; todoai is skipped automatically, with a note, when its binary is missing),
-# SERVER_CPU (1), CLIENT_CPU (0), PYTHON (/usr/bin/python3), JWT_SECRET (random),
+# SERVER_CPU (1), CLIENT_CPU (0) (lists allowed: 0,1 for both cores), PYTHON (/usr/bin/python3), JWT_SECRET (random),
 # RESULTS_DIR (bench/results), KEEP_WORK (=1 keeps the temp dir with data and logs).
 set -euo pipefail
 
@@ -73,7 +73,11 @@ free_port() {
 }
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 # core_ticks CPU -> "busy total" ticks of one core (busy includes steal)
-core_ticks() { awk -v c="cpu$1" '$1==c {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
+# (a list such as 0,1 sums those cores: SERVER_CPU=0,1 CLIENT_CPU=0,1 runs everything unpinned on both cores)
+core_ticks() {
+    awk -v list="$1" 'BEGIN {n = split(list, cs, ","); for (i = 1; i <= n; i++) want["cpu" cs[i]] = 1}
+        $1 in want {b += $2+$3+$4+$7+$8+$9; t += $2+$3+$4+$5+$6+$7+$8+$9} END {print b+0, t+0}' /proc/stat
+}
 now_s() { date +%s.%N; }
 rss_kb() { awk -v k="$2:" '$1==k {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 json_get() { "$PYTHON" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
