@@ -9,7 +9,7 @@
 #   scripts/dev-cluster.sh --background   # starts everything, writes $CLUSTER_DIR/cluster.env, returns (scripts)
 #   scripts/dev-cluster.sh --stop DIR     # stops what --background started in DIR
 #
-# --background leaves the cluster running and exits 0 once every service answers /health; CLUSTER_DIR/cluster.env
+# --background leaves the cluster running and exits 0 once every service is ready (/health/ready); CLUSTER_DIR/cluster.env
 # (shell syntax) holds DATABASE_URL, KAFKA_BROKERS, JWT_SECRET, APP_API_TOKEN, the ports (TODO_PORT, ...) and PIDS;
 # write fault commands to CLUSTER_DIR/kafka.in (e.g. echo broker-down 1 >"$CLUSTER_DIR/kafka.in"). On a failed start
 # it stops what it started and exits 1.
@@ -72,11 +72,12 @@ trap 'exit 130' INT TERM
 
 wait_healthy() {  # wait_healthy NAME PORT PID
     for _ in $(seq 300); do
-        curl -sf "http://127.0.0.1:$2/health" >/dev/null 2>&1 && return 0
+        # Ready, not just alive: its store answers, the producer is warm and its consumer groups have joined.
+        curl -sf "http://127.0.0.1:$2/health/ready" >/dev/null 2>&1 && return 0
         kill -0 "$3" 2>/dev/null || { echo "dev-cluster: $1 exited; its log:" >&2; tail -5 "$CLUSTER_DIR/$1.log" >&2; exit 1; }
         sleep 0.1
     done
-    echo "dev-cluster: $1 did not answer /health on port $2 in 30 s" >&2
+    echo "dev-cluster: $1 was not ready (/health/ready) on port $2 in 30 s" >&2
     exit 1
 }
 

@@ -81,7 +81,7 @@ class Bus {
     virtual void start() = 0;
     /// Stops delivering; returns when no handler is running.
     virtual void stop() = 0;
-    /// True while the bus can publish (readiness).
+    /// True while the bus can publish and, once started, every consumer group has joined (readiness).
     virtual bool ready() = 0;
 };
 

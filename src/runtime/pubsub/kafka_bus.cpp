@@ -1,5 +1,6 @@
 #include "runtime/pubsub/kafka_bus.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -75,7 +76,13 @@ class KafkaBus final : public Bus {
         consumers_.clear();
     }
 
-    bool ready() override { return !stopped_ && producer_.ready(); }
+    // Ready to publish, and every consumer group has joined: a replica that answered ready before its first
+    // assignment would take traffic whose events it cannot see yet (the live feed's first seconds).
+    bool ready() override {
+        if (stopped_ || !producer_.ready()) return false;
+        std::lock_guard lock(mutex_);
+        return std::all_of(consumers_.begin(), consumers_.end(), [](const auto& c) { return c->assigned(); });
+    }
 
     bool wait_until_warm(std::chrono::milliseconds timeout) { return producer_.wait_ready(timeout); }
 

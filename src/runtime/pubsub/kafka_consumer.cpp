@@ -354,6 +354,7 @@ void GroupConsumer::on_rebalance(rd_kafka_t* rk,
         for (int i = 0; i < partitions->cnt; ++i)
             self->partitions_.erase({partitions->elems[i].topic, partitions->elems[i].partition});
         rd_kafka_assign(rk, partitions);
+        self->assigned_ = true;
         return;
     }
     self->revoke(partitions);

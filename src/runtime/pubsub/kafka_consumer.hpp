@@ -28,6 +28,9 @@ struct GroupSubscription {
 
 class GroupConsumer {
   public:
+    /// True once the group gave this member its first assignment (possibly empty): until then, nothing it is meant
+    /// to consume reaches it (a group's first join takes seconds). Stays true through later rebalances.
+    bool assigned() const { return assigned_; }
     GroupConsumer(const KafkaOptions& options,
                   std::string group,
                   std::vector<GroupSubscription> subscriptions,
@@ -42,6 +45,7 @@ class GroupConsumer {
     void stop();
 
   private:
+    std::atomic<bool> assigned_{false};
     using SteadyTime = std::chrono::steady_clock::time_point;
     using PartitionId = std::pair<std::string, std::int32_t>;
 

@@ -121,6 +121,9 @@ TYPED_TEST_P(BusContract, EveryGroupGetsEveryMessageOfItsTopic) {
     this->bus().subscribe("orders", "websocket", this->recording("websocket"));
     this->bus().subscribe("other", "notification", this->recording("notification"));
     this->bus().start();
+    // Ready once its consumer groups have joined (at once in process; a Kafka group's first join takes seconds).
+    const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+    while (!this->bus().ready() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
     EXPECT_TRUE(this->bus().ready());
 
     std::vector<Message> batch;

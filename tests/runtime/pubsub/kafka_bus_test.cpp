@@ -401,3 +401,36 @@ TEST(KafkaBus, WarmHopLatency) {
 
 }  // namespace
 }  // namespace todoai::pubsub
+
+namespace todoai::pubsub {
+namespace {
+
+// Readiness waits for the consumer groups: a replica ready before its group joined would take traffic whose events
+// it cannot see yet. Once ready, a message reaches the handler without waiting for a join.
+TEST(KafkaBusReadiness, ReadyOnlyOnceItsGroupsHaveJoined) {
+    KafkaBusEnv env(contract::fast_retry());
+    std::atomic<bool> got{false};
+    env.bus().subscribe("orders", "websocket-replica-1", [&](const Message&) {
+        got = true;
+        return HandlerResult::ok();
+    });
+    ASSERT_TRUE(wait_until_warm(env.bus(), contract::kDeadline));  // the producer alone: ready before start()
+    env.bus().start();
+    EXPECT_FALSE(env.bus().ready()) << "ready before the group's first assignment (a join takes seconds)";
+    const auto deadline = std::chrono::steady_clock::now() + contract::kDeadline;
+    while (!env.bus().ready() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_TRUE(env.bus().ready()) << "the group never joined";
+
+    const auto sent = std::chrono::steady_clock::now();
+    env.bus().publish(std::vector{contract::message("orders", "user-1", "m1")});
+    while (!got && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    ASSERT_TRUE(got);
+    EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::milliseconds(1000))
+        << "a message published once ready still waited for a join";
+    env.bus().stop();
+}
+
+}  // namespace
+}  // namespace todoai::pubsub
