@@ -1,8 +1,9 @@
 #include "runtime/pubsub/processed_events.hpp"
 
-#include <algorithm>
 #include <string>
 #include <unordered_set>
+
+#include "runtime/store/batch_insert.hpp"
 
 namespace todoai::pubsub {
 
@@ -21,9 +22,6 @@ std::string marker_key(std::string_view event_id, std::string_view service) {
     key.append(event_id).append("-").append(service);
     return key;
 }
-
-// Rows per statement: a few fixed sizes, so each connection prepares at most this many statement texts.
-constexpr std::size_t kChunks[] = {64, 16, 4, 1};
 
 std::string multi_row_insert(std::size_t rows) {
     std::string sql = "INSERT INTO processed_events (key, processed_at) VALUES ";
@@ -46,8 +44,7 @@ std::vector<bool> claim_events(store::Transaction& tx,
 
     std::unordered_set<std::string> recorded;
     for (std::size_t from = 0; from < keys.size();) {
-        const std::size_t rows = *std::find_if(std::begin(kChunks), std::end(kChunks),
-                                               [&](std::size_t n) { return n <= keys.size() - from; });
+        const std::size_t rows = store::batch_rows(keys.size() - from);
         std::vector<store::Value> params{std::string(now)};
         for (std::size_t i = 0; i < rows; ++i) params.emplace_back(keys[from + i]);
         for (const auto& row : tx.query(multi_row_insert(rows), params)) recorded.insert(row.text(0));

@@ -1,6 +1,7 @@
 #include "services/audit/audit_repository.hpp"
 
 #include "runtime/pubsub/processed_events.hpp"
+#include "runtime/store/batch_insert.hpp"
 
 namespace todoai::audit {
 namespace {
@@ -47,19 +48,30 @@ constexpr store::Migration kMigrations[] = {
     {2, "audit log", kAuditLogSqlite, kAuditLogPostgres},
 };
 
-constexpr std::string_view kInsert = R"sql(
-INSERT INTO audit_log (event_id, event_type, task_id, user_id, correlation_id, occurred_at, source, item, recorded_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-ON CONFLICT (event_id) DO NOTHING
-)sql";
-
 }  // namespace
 
 std::span<const store::Migration> audit_migrations() { return kMigrations; }
 
-bool insert_record(store::Transaction& tx, const AuditRecord& r, std::string_view recorded_at) {
-    return tx.execute(kInsert, {r.event_id, r.event_type, r.task_id, r.user_id, r.correlation_id, r.timestamp, r.source,
-                                r.item, std::string(recorded_at)}) == 1;
+void insert_records(store::Transaction& tx, std::span<const AuditRecord* const> records, std::string_view recorded_at) {
+    constexpr std::size_t kColumns = 9;
+    for (std::size_t from = 0; from < records.size();) {
+        const std::size_t rows = store::batch_rows(records.size() - from);
+        std::vector<store::Value> params;
+        params.reserve(rows * kColumns);
+        for (std::size_t i = from; i < from + rows; ++i) {
+            const AuditRecord& r = *records[i];
+            for (const auto* v : {&r.event_id, &r.event_type, &r.task_id, &r.user_id, &r.correlation_id, &r.timestamp,
+                                  &r.source, &r.item})
+                params.emplace_back(*v);
+            params.emplace_back(std::string(recorded_at));
+        }
+        tx.execute(
+            "INSERT INTO audit_log (event_id, event_type, task_id, user_id, correlation_id, occurred_at, source, "
+            "item, recorded_at) VALUES " +
+                store::values_list(rows, kColumns) + " ON CONFLICT (event_id) DO NOTHING",
+            params);
+        from += rows;
+    }
 }
 
 AuditPage list_records(store::Transaction& tx, std::string_view user_id, const AuditQuery& q) {

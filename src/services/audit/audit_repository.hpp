@@ -16,8 +16,8 @@ namespace todoai::audit {
 /// 1: processed_events (pubsub's markers); 2: audit_log. Both dialects.
 std::span<const store::Migration> audit_migrations();
 
-/// Inserts the record inside `tx`; false when an item with its event_id is already there (nothing changes).
-bool insert_record(store::Transaction& tx, const AuditRecord& record, std::string_view recorded_at);
+/// Stores `records` in a few multi-row statements; records already stored (by event id) are skipped.
+void insert_records(store::Transaction& tx, std::span<const AuditRecord* const> records, std::string_view recorded_at);
 
 struct AuditPage {
     std::vector<std::string> items;               // stored item JSON texts, newest first

@@ -46,12 +46,11 @@ std::vector<pubsub::HandlerResult> AuditService::handle_batch(std::span<const pu
         ids.reserve(records.size());
         for (const auto& record : records) ids.push_back(record.event_id);
         const auto claimed = pubsub::claim_events(*tx, ids, kServiceName, now);
-        for (std::size_t i = 0; i < records.size(); ++i) {
-            // Already processed (a redelivery, or twice in this batch): skipped, nothing changes.
-            if (!claimed[i]) continue;
-            insert_record(*tx, records[i], now);
-            changed = true;
-        }
+        std::vector<const AuditRecord*> fresh;
+        for (std::size_t i = 0; i < records.size(); ++i)
+            if (claimed[i]) fresh.push_back(&records[i]);  // else processed already (a redelivery, or twice here)
+        insert_records(*tx, fresh, now);
+        changed = !fresh.empty();
         if (changed) tx->commit();  // else rolled back on destruction
     } catch (const store::StoreError& e) {
         // The transaction did not commit: nothing of the batch is stored, the bus retries all of it.

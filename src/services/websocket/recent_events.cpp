@@ -1,6 +1,7 @@
 #include "services/websocket/recent_events.hpp"
 
 #include "runtime/pubsub/processed_events.hpp"
+#include "runtime/store/batch_insert.hpp"
 
 namespace todoai::websocket {
 namespace {
@@ -75,17 +76,27 @@ constexpr store::Migration kMigrations[] = {
 
 std::span<const store::Migration> websocket_migrations() { return kMigrations; }
 
-bool insert_recent_event(store::Transaction& tx,
-                         std::string_view replica,
-                         std::string_view event_id,
-                         std::string_view user_id,
-                         std::string_view payload,
-                         std::string_view received_at) {
-    return tx.execute(
-               "INSERT INTO recent_events (replica, event_id, user_id, payload, received_at) "
-               "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (replica, event_id) DO NOTHING",
-               {std::string(replica), std::string(event_id), std::string(user_id), std::string(payload),
-                std::string(received_at)}) == 1;
+void insert_recent_events(store::Transaction& tx,
+                          std::string_view replica,
+                          std::span<const RecentEvent> events,
+                          std::string_view received_at) {
+    constexpr std::size_t kColumns = 5;
+    for (std::size_t from = 0; from < events.size();) {
+        const std::size_t rows = store::batch_rows(events.size() - from);
+        std::vector<store::Value> params;
+        params.reserve(rows * kColumns);
+        for (std::size_t i = from; i < from + rows; ++i) {
+            params.emplace_back(std::string(replica));
+            params.emplace_back(std::string(events[i].event_id));
+            params.emplace_back(std::string(events[i].user_id));
+            params.emplace_back(std::string(events[i].payload));
+            params.emplace_back(std::string(received_at));
+        }
+        tx.execute("INSERT INTO recent_events (replica, event_id, user_id, payload, received_at) VALUES " +
+                       store::values_list(rows, kColumns) + " ON CONFLICT (replica, event_id) DO NOTHING",
+                   params);
+        from += rows;
+    }
 }
 
 void prune_recent_events(store::Transaction& tx,

@@ -18,14 +18,19 @@ struct StoredEvent {
     std::string payload;  // the CloudEvent text as published
 };
 
-/// Each replica keeps its own log (`replica`: its consumer name), so replicas sharing a store never wait on each
-/// other. Inserts the event unless this replica stored its id; true when it was inserted.
-bool insert_recent_event(store::Transaction& tx,
-                         std::string_view replica,
-                         std::string_view event_id,
-                         std::string_view user_id,
-                         std::string_view payload,
-                         std::string_view received_at);
+struct RecentEvent {
+    std::string_view event_id;
+    std::string_view user_id;
+    std::string_view payload;
+};
+
+/// Records `events` in this replica's replay log, in a few multi-row statements; events it holds already are
+/// skipped. Each replica keeps its own log (`replica`: its consumer name), so replicas sharing a store never wait
+/// on each other.
+void insert_recent_events(store::Transaction& tx,
+                          std::string_view replica,
+                          std::span<const RecentEvent> events,
+                          std::string_view received_at);
 
 /// Deletes events received before `older_than` (format_rfc3339 text) and all but the newest `keep` of `user_id`.
 void prune_recent_events(store::Transaction& tx,

@@ -282,21 +282,21 @@ std::vector<pubsub::HandlerResult> WebSocketService::handle_batch(std::span<cons
         ids.reserve(events.size());
         for (const auto& [event, message] : events) ids.push_back(event.event_id);
         const auto claimed = pubsub::claim_events(*tx, ids, core.options.consumer, now_text);
+        std::vector<RecentEvent> logged;
         for (std::size_t k = 0; k < events.size(); ++k) {
             const auto& [event, message] = events[k];
             // Already processed by this consumer (a redelivery, or twice in this batch): not pushed again.
             if (!claimed[k]) continue;
             fresh.push_back(k);
-            // Recorded in this replica's replay log (already there only if an earlier try stored it without its
-            // marker).
-            if (!insert_recent_event(*tx, core.options.consumer, event.event_id, event.user_id, message->payload,
-                                     now_text))
-                continue;
-            if (core.inserted.fetch_add(1, std::memory_order_relaxed) % kPruneEvery == kPruneEvery - 1) {
-                const auto cutoff =
-                    format_rfc3339(now - std::chrono::duration_cast<std::chrono::milliseconds>(core.options.retention));
-                prune_recent_events(*tx, core.options.consumer, event.user_id, cutoff, core.options.keep_per_user);
-            }
+            logged.push_back({event.event_id, event.user_id, message->payload});
+        }
+        // This replica's replay log, then now and then a prune of the oldest (by time, and per user).
+        insert_recent_events(*tx, core.options.consumer, logged, now_text);
+        for (const auto& event : logged) {
+            if (core.inserted.fetch_add(1, std::memory_order_relaxed) % kPruneEvery != kPruneEvery - 1) continue;
+            const auto cutoff =
+                format_rfc3339(now - std::chrono::duration_cast<std::chrono::milliseconds>(core.options.retention));
+            prune_recent_events(*tx, core.options.consumer, event.user_id, cutoff, core.options.keep_per_user);
         }
         // Nothing new: rolled back on destruction, as a lone redelivery always was.
         if (!fresh.empty()) tx->commit();
