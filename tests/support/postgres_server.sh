@@ -2,6 +2,7 @@
 # A throw-away PostgreSQL 15 for the tests: `start DIR` runs initdb in DIR, starts the server on a free loopback port
 # (socket in DIR too) and writes its connection URL to DIR/url; `stop DIR` stops it and removes DIR.
 # initdb refuses to run as root, so as root the server runs as the `postgres` user (Debian's package creates it).
+# POSTGRES_EXTRA_OPTIONS: more server settings ("-c name=value ..."), e.g. dev-cluster.sh's group-commit tuning.
 set -euo pipefail
 action=${1:?usage: postgres_server.sh start|stop DIR}
 dir=${2:?usage: postgres_server.sh start|stop DIR}
@@ -35,7 +36,7 @@ start)
     port=$(free_port)
     # fsync stays on: the figures and fault tests must see a real commit cost.
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 ${POSTGRES_EXTRA_OPTIONS:-}" start >/dev/null
     echo "postgresql://todoai:$password@127.0.0.1:$port/postgres" >"$dir/url"
     echo "postgres_server.sh: PostgreSQL 15 on 127.0.0.1:$port (data in $dir/data)"
     ;;
