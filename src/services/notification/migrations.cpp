@@ -45,7 +45,6 @@ CREATE INDEX notifications_by_user ON notifications (user_id, fired_at, id);
 CREATE INDEX notifications_unread_by_user ON notifications (user_id, is_read, fired_at, id);
 )sql";
 
-
 const std::string kInitialSqlite =
     std::string(kScheduleSql) + std::string(pubsub::kOutboxSqlite) + std::string(pubsub::kProcessedEventsSql);
 const std::string kInitialPostgres =

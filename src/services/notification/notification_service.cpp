@@ -170,11 +170,17 @@ std::vector<HandlerResult> NotificationService::handle_task_events(std::span<con
     try {
         auto tx = db_.begin(store::Database::Access::write);
         bool wrote = false;
+        std::vector<std::string> task_ids;
+        for (const auto& change : changes)
+            if (change) task_ids.push_back(change->task.id);
+        auto marks = repo::task_marks(*tx, task_ids);  // kept up to date below, for later events of the same task
         for (const auto& change : changes) {
             if (!change) continue;
             const Task& task = change->task;
             auto wanted = wanted_reminders(*change);
-            auto mark = repo::task_mark(*tx, task.id);
+            const auto known = marks.find(task.id);
+            const std::optional<TaskMark> mark =
+                known == marks.end() ? std::nullopt : std::optional<TaskMark>(known->second);
             // A task that never had a reminder here and has none now: nothing to store, not even the marker (a
             // redelivery finds the same nothing). Most tasks have no reminders; this keeps their events write-free.
             if (!mark && wanted.empty()) continue;
@@ -182,7 +188,9 @@ std::vector<HandlerResult> NotificationService::handle_task_events(std::span<con
             wrote = true;
             // An older snapshot (or one after the delete): nothing to change, but the event is remembered.
             if (mark && (mark->deleted || mark->version > task.version)) continue;
-            repo::put_task_mark(*tx, task.id, TaskMark{task.version, change->event.type == event_type::kTaskDeleted});
+            const TaskMark now_marked{task.version, change->event.type == event_type::kTaskDeleted};
+            repo::put_task_mark(*tx, task.id, now_marked);
+            marks.insert_or_assign(task.id, now_marked);
 
             auto existing = repo::scheduled_for_task(*tx, task.id);
             for (const auto& [id, at] : existing) {

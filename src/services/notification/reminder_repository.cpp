@@ -1,6 +1,7 @@
 #include "services/notification/reminder_repository.hpp"
 
 #include "core/time.hpp"
+#include "runtime/store/batch_insert.hpp"
 
 namespace todoai::notification::repo {
 namespace {
@@ -35,10 +36,22 @@ Notification read_notification(const store::Row& row) {
 
 }  // namespace
 
-std::optional<TaskMark> task_mark(store::Transaction& tx, const std::string& task_id) {
-    auto rows = tx.query("SELECT version, deleted FROM task_marks WHERE task_id = $1", {task_id});
-    if (rows.empty()) return std::nullopt;
-    return TaskMark{rows[0].int64(0), rows[0].int64(1) != 0};
+std::unordered_map<std::string, TaskMark> task_marks(store::Transaction& tx, std::span<const std::string> task_ids) {
+    std::unordered_map<std::string, TaskMark> marks;
+    for (std::size_t from = 0; from < task_ids.size();) {
+        const std::size_t rows = store::batch_rows(task_ids.size() - from);
+        std::string sql = "SELECT task_id, version, deleted FROM task_marks WHERE task_id IN (";
+        std::vector<store::Value> params;
+        for (std::size_t i = 0; i < rows; ++i) {
+            sql += i ? ", $" : "$";
+            sql += std::to_string(i + 1);
+            params.emplace_back(task_ids[from + i]);
+        }
+        for (const auto& row : tx.query(sql + ")", params))
+            marks.insert_or_assign(row.text(0), TaskMark{row.int64(1), row.int64(2) != 0});
+        from += rows;
+    }
+    return marks;
 }
 
 void put_task_mark(store::Transaction& tx, const std::string& task_id, const TaskMark& mark) {

@@ -3,7 +3,9 @@
 // function runs inside the caller's transaction; times are stored as format_rfc3339 text.
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -41,7 +43,8 @@ struct NotificationCursor {
 
 namespace repo {
 
-std::optional<TaskMark> task_mark(store::Transaction& tx, const std::string& task_id);
+/// The marks of `task_ids` that exist, by task id, in a few statements (a batch's events read them at once).
+std::unordered_map<std::string, TaskMark> task_marks(store::Transaction& tx, std::span<const std::string> task_ids);
 void put_task_mark(store::Transaction& tx, const std::string& task_id, const TaskMark& mark);
 
 /// The task's reminders in state 'scheduled': (id, remind_at).
