@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -22,7 +23,8 @@ namespace todoai::websocket {
 namespace {
 
 constexpr std::string_view kBearerPrefix = "bearer.";
-constexpr std::uint64_t kPruneEvery = 256;  // inserts between two prunes
+constexpr std::uint64_t kPruneEvery = 256;   // inserts between two prunes
+constexpr std::size_t kLatePushWindow = 64;  // replayed ids remembered against a late push (see FeedSession)
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -81,6 +83,9 @@ class FeedSession final : public http::WebSocketSession, public std::enable_shar
     bool live_ = false;
     bool overflowed_ = false;  // too many live events arrived before the replay finished
     std::vector<std::pair<std::string, std::string>> buffered_;  // (event id, payload) until live_
+    // The newest replayed ids: an event committed just before the replay read it may still be on its way to push()
+    // (the handler pushes after its commit); its late push must not send it twice.
+    std::deque<std::string> recently_replayed_;
 };
 
 void detail::FeedCore::add(const std::string& user_id, std::weak_ptr<FeedSession> session) {
@@ -150,6 +155,8 @@ void FeedSession::replay() {
         sent.reserve(missed->size());
         for (auto& event : *missed) {
             connection_->send(std::move(event.payload));
+            recently_replayed_.push_back(event.event_id);
+            if (recently_replayed_.size() > kLatePushWindow) recently_replayed_.pop_front();
             sent.insert(std::move(event.event_id));
         }
     }
@@ -167,6 +174,13 @@ void FeedSession::replay() {
 void FeedSession::deliver(const std::string& event_id, const std::string& payload) {
     std::lock_guard lock(mutex_);
     if (live_) {
+        if (!recently_replayed_.empty()) {
+            const auto it = std::find(recently_replayed_.begin(), recently_replayed_.end(), event_id);
+            if (it != recently_replayed_.end()) {
+                recently_replayed_.erase(it);  // the late push of an event the replay sent
+                return;
+            }
+        }
         if (connection_) connection_->send(payload);
         return;
     }
