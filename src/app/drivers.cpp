@@ -29,10 +29,14 @@ StoreLocation::StoreLocation(const Config& config)
 
 std::unique_ptr<store::Database> StoreLocation::open(std::string_view name,
                                                      std::string_view schema,
-                                                     std::span<const store::Migration> migrations) const {
+                                                     std::span<const store::Migration> migrations,
+                                                     Durability durability) const {
     std::unique_ptr<store::Database> db;
     if (postgres())
-        db = store::open_postgres({.url = postgres_url_, .schema = std::string(schema), .max_connections = pool_size_});
+        db = store::open_postgres({.url = postgres_url_,
+                                   .schema = std::string(schema),
+                                   .max_connections = pool_size_,
+                                   .synchronous_commit = durability == Durability::durable});
     else
         db = store::open_sqlite({.file = data_dir_ / (std::string(name) + ".db")});
     db->migrate(migrations);

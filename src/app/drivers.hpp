@@ -15,6 +15,10 @@
 
 namespace todoai::app {
 
+/// What a store's commits promise. `cache`: its contents can be rebuilt or done without (websocket's replay log), so
+/// on PostgreSQL a commit does not wait for the WAL flush; a server crash may lose the last few.
+enum class Durability { durable, cache };
+
 /// Where the stores live. One store per service, plus the in-process bus's dead letters ("bus").
 class StoreLocation {
   public:
@@ -27,7 +31,8 @@ class StoreLocation {
     /// PostgreSQL. Throws StoreError(unavailable) naming host:port when PostgreSQL cannot be reached.
     std::unique_ptr<store::Database> open(std::string_view name,
                                           std::string_view schema,
-                                          std::span<const store::Migration> migrations) const;
+                                          std::span<const store::Migration> migrations,
+                                          Durability durability = Durability::durable) const;
 
     /// For the start-up line and `migrate`: "todo.db in ./data", or "schema todo_service on host:port/db".
     std::string describe(std::string_view name, std::string_view schema) const;

@@ -56,8 +56,9 @@ inline std::unique_ptr<ServiceModule> make_module(Service service, Platform& pla
 /// Opens the store of `service` with `migrations` where the configuration says.
 inline std::unique_ptr<store::Database> open_service_store(Platform& platform,
                                                            Service service,
-                                                           std::span<const store::Migration> migrations) {
-    return platform.stores.open(info(service).name, info(service).schema, migrations);
+                                                           std::span<const store::Migration> migrations,
+                                                           Durability durability = Durability::durable) {
+    return platform.stores.open(info(service).name, info(service).schema, migrations, durability);
 }
 
 }  // namespace todoai::app

@@ -9,7 +9,7 @@ class WebSocketModule final : public ServiceModule {
   public:
     explicit WebSocketModule(Platform& p)
         : p_(p),
-          db_(open_service_store(p, Service::websocket, websocket::WebSocketService::migrations())),
+          db_(open_service_store(p, Service::websocket, websocket::WebSocketService::migrations(), Durability::cache)),
           live_(*db_, p.clock, p.jwt, options(p)) {}
 
     void register_routes(http::Router&) override {}  // /ws is answered by the server itself (attach)

@@ -14,9 +14,6 @@ namespace {
 constexpr auto kIdlePoll = std::chrono::milliseconds(100);  // also how soon stop() is noticed
 constexpr std::size_t kMaxPoll = 1000;                      // records taken per round before delivering
 constexpr std::size_t kMaxForeignBatch = 500;  // a batch of records without kPublishHeader (other producers)
-// How long a batch waits for the rest of its publish(): partitions led by different brokers arrive in different
-// fetch responses. Only a publish split across members of the group (or a lost broker) makes it wait this long.
-constexpr auto kGatherWait = std::chrono::milliseconds(50);
 
 PartitionList one_partition(const std::string& topic, std::int32_t partition) {
     PartitionList list(rd_kafka_topic_partition_list_new(1));
@@ -68,7 +65,6 @@ void GroupConsumer::run() {
     while (!stopping_) {
         poll(poll_timeout());
         resume_due();
-        gathering_until_.reset();
         for (const auto& sub : subscriptions_) deliver(sub);
         commit_done(false);
     }
@@ -83,10 +79,6 @@ std::chrono::milliseconds GroupConsumer::poll_timeout() const {
     for (const auto& [id, p] : partitions_) {
         if (!p.paused) continue;
         auto left = std::chrono::ceil<std::chrono::milliseconds>(p.due - now);
-        timeout = std::clamp(left, std::chrono::milliseconds(0), timeout);
-    }
-    if (gathering_until_) {
-        auto left = std::chrono::ceil<std::chrono::milliseconds>(*gathering_until_ - now);
         timeout = std::clamp(left, std::chrono::milliseconds(0), timeout);
     }
     return timeout;
@@ -117,7 +109,6 @@ void GroupConsumer::accept(const rd_kafka_message_t* record) {
 
     Entry entry;
     entry.offset = record->offset;
-    entry.arrived = std::chrono::steady_clock::now();
     entry.message.topic = topic;
     if (record->key) entry.message.key.assign(static_cast<const char*>(record->key), record->key_len);
     if (record->payload) entry.message.payload.assign(static_cast<const char*>(record->payload), record->len);
@@ -209,16 +200,9 @@ bool GroupConsumer::deliver_batch(const GroupSubscription& sub) {
         }
     }
     if (picked.empty() || stopping_) return false;
-    if (first->message.attempt == 1 && picked.size() < first->count) {
-        auto oldest = std::min_element(picked.begin(), picked.end(), [](const auto& a, const auto& b) {
-            return a.second->arrived < b.second->arrived;
-        });
-        const auto until = oldest->second->arrived + kGatherWait;
-        if (std::chrono::steady_clock::now() < until) {
-            gathering_until_ = gathering_until_ ? std::min(*gathering_until_, until) : until;
-            return false;
-        }
-    }
+    // Not waiting for the rest of the publish: its records on partitions led by other brokers come in other fetch
+    // responses, and waiting for them put up to a fetch cycle (or, under load, tens of ms) into every event's latency.
+    // Per-key order holds within each partition either way.
     // Publish order across partitions (per-key order is already kept within each partition).
     std::stable_sort(picked.begin(), picked.end(),
                      [](const auto& a, const auto& b) { return a.second->index < b.second->index; });

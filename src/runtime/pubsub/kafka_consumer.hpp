@@ -52,10 +52,9 @@ class GroupConsumer {
     struct Entry {
         Message message;
         std::int64_t offset = 0;
-        std::string publish;    // which publish() it came from ("" if another producer wrote it)
-        std::size_t index = 0;  // its place among that publish's records of its topic
-        std::size_t count = 0;  // how many those are (0: unknown)
-        SteadyTime arrived{};
+        std::string publish;      // which publish() it came from ("" if another producer wrote it)
+        std::size_t index = 0;    // its place among that publish's records of its topic
+        std::size_t count = 0;    // how many those are (0: unknown)
         bool done = false;        // SUCCESS, or dead-lettered
         bool alone = false;       // RETRY in a mixed batch: delivered on its own from now on
         std::string dead_letter;  // the reason, once the group gave up (kept until the dead letter is written)
@@ -106,7 +105,6 @@ class GroupConsumer {
     RetryPolicy retry_;
     Handle handle_;
     std::map<PartitionId, Partition> partitions_;  // touched by the consumer thread only
-    std::optional<SteadyTime> gathering_until_;    // a batch waits for the rest of its publish until then
     std::atomic<bool> stopping_{false};
     std::thread thread_;
 };

@@ -1,19 +1,18 @@
 #pragma once
-// Multi-row INSERT statements: `VALUES ($1, $2), ($3, $4), ...` for a batch, split into a few fixed row counts so a
-// connection prepares at most that many statement texts (both drivers cache prepared statements by their text).
+// Multi-row statements: `VALUES ($1, $2), ($3, $4), ...` for a batch, in chunks of at most kMaxBatchRows rows. Each
+// row count is its own statement text, so a connection prepares at most kMaxBatchRows texts per statement shape (both
+// drivers cache prepared statements by text): one round trip per chunk, where splitting into a few fixed sizes made
+// a batch of 7 four statements.
 #include <algorithm>
 #include <cstddef>
 #include <string>
 
 namespace todoai::store {
 
-/// The row counts a batch is split into, largest first.
-inline constexpr std::size_t kBatchRows[] = {64, 16, 4, 1};
+inline constexpr std::size_t kMaxBatchRows = 64;
 
-/// The largest of kBatchRows not above `remaining` (at least 1).
-inline std::size_t batch_rows(std::size_t remaining) {
-    return *std::find_if(std::begin(kBatchRows), std::end(kBatchRows), [&](std::size_t n) { return n <= remaining; });
-}
+/// How many of the `remaining` rows the next statement takes (at least 1).
+inline std::size_t batch_rows(std::size_t remaining) { return std::clamp<std::size_t>(remaining, 1, kMaxBatchRows); }
 
 /// "($first, ...), (...)": `rows` tuples of `columns` numbered parameters, starting at $first.
 inline std::string values_list(std::size_t rows, std::size_t columns, std::size_t first = 1) {

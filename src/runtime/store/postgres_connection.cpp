@@ -161,7 +161,8 @@ Connection::Connection(const PostgresOptions& options) : address_(server_address
     const std::string connect_timeout = std::to_string(timeout_s);
     // Set at connection start-up, these survive anything a statement does (RESET ALL, DISCARD ALL).
     const std::string session_options = "-c search_path=" + options.schema +
-                                        " -c statement_timeout=" + std::to_string(options.statement_timeout.count());
+                                        " -c statement_timeout=" + std::to_string(options.statement_timeout.count()) +
+                                        (options.synchronous_commit ? "" : " -c synchronous_commit=off");
     const char* const keys[] = {"dbname", "connect_timeout", "options", "application_name", "client_encoding", nullptr};
     const char* const values[] = {
         options.url.c_str(), connect_timeout.c_str(), session_options.c_str(), "todoai", "UTF8", nullptr};

@@ -14,6 +14,9 @@ struct PostgresOptions {
     std::chrono::milliseconds connect_timeout{3000};
     std::chrono::milliseconds statement_timeout{5000};
     std::chrono::milliseconds acquire_timeout{5000};  // waiting for a pooled connection -> StoreError unavailable
+    // false: a commit returns before its WAL record is flushed. A server crash (not a process crash) can then lose
+    // the last few commits, so only for a store whose contents are a cache (websocket's replay log).
+    bool synchronous_commit = true;
 };
 
 /// PostgreSQL through libpq: a bounded pool of connections whose search_path is `schema`, each caching its prepared

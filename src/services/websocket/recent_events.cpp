@@ -76,11 +76,12 @@ constexpr store::Migration kMigrations[] = {
 
 std::span<const store::Migration> websocket_migrations() { return kMigrations; }
 
-void insert_recent_events(store::Transaction& tx,
-                          std::string_view replica,
-                          std::span<const RecentEvent> events,
-                          std::string_view received_at) {
+std::unordered_set<std::string> insert_recent_events(store::Transaction& tx,
+                                                     std::string_view replica,
+                                                     std::span<const RecentEvent> events,
+                                                     std::string_view received_at) {
     constexpr std::size_t kColumns = 5;
+    std::unordered_set<std::string> inserted;
     for (std::size_t from = 0; from < events.size();) {
         const std::size_t rows = store::batch_rows(events.size() - from);
         std::vector<store::Value> params;
@@ -92,11 +93,14 @@ void insert_recent_events(store::Transaction& tx,
             params.emplace_back(std::string(events[i].payload));
             params.emplace_back(std::string(received_at));
         }
-        tx.execute("INSERT INTO recent_events (replica, event_id, user_id, payload, received_at) VALUES " +
-                       store::values_list(rows, kColumns) + " ON CONFLICT (replica, event_id) DO NOTHING",
-                   params);
+        const auto returned = tx.query(
+            "INSERT INTO recent_events (replica, event_id, user_id, payload, received_at) VALUES " +
+                store::values_list(rows, kColumns) + " ON CONFLICT (replica, event_id) DO NOTHING RETURNING event_id",
+            params);
+        for (const auto& row : returned) inserted.insert(row.text(0));
         from += rows;
     }
+    return inserted;
 }
 
 void prune_recent_events(store::Transaction& tx,

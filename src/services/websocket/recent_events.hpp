@@ -1,10 +1,12 @@
 #pragma once
-// The websocket service's own store: the recent events of each user (for ?after= replay) and processed markers.
+// The websocket service's own store: the recent events of each user (for ?after= replay). The log doubles as the
+// push markers: an event is pushed only by the transaction that inserted it.
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "runtime/store/database.hpp"
@@ -24,13 +26,13 @@ struct RecentEvent {
     std::string_view payload;
 };
 
-/// Records `events` in this replica's replay log, in a few multi-row statements; events it holds already are
-/// skipped. Each replica keeps its own log (`replica`: its consumer name), so replicas sharing a store never wait
-/// on each other.
-void insert_recent_events(store::Transaction& tx,
-                          std::string_view replica,
-                          std::span<const RecentEvent> events,
-                          std::string_view received_at);
+/// Records `events` in this replica's replay log, in multi-row statements, and returns the ids it inserted: events
+/// the log holds already (a redelivery, or twice in `events`) are skipped and not returned. Each replica keeps its
+/// own log (`replica`: its consumer name), so replicas sharing a store never wait on each other.
+std::unordered_set<std::string> insert_recent_events(store::Transaction& tx,
+                                                     std::string_view replica,
+                                                     std::span<const RecentEvent> events,
+                                                     std::string_view received_at);
 
 /// Deletes events received before `older_than` (format_rfc3339 text) and all but the newest `keep` of `user_id`.
 void prune_recent_events(store::Transaction& tx,

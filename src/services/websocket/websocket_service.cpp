@@ -287,26 +287,16 @@ std::vector<pubsub::HandlerResult> WebSocketService::handle_batch(std::span<cons
         const auto now = core.clock.now();
         const auto now_text = format_rfc3339(now);
         auto tx = core.db.begin(store::Database::Access::write);
-        // The live feed waits on this commit, and what it records is a replay log and push markers: a PostgreSQL
-        // crash (not a process crash) may lose its last few commits, which costs at worst a repeated push or a resync
-        // for a client asking ?after=. Worth not waiting for the WAL flush (about a third of the commit -> frame time
-        // when todo's own commits keep the disk busy).
-        if (core.db.dialect() == store::Dialect::postgres) tx->execute("SET LOCAL synchronous_commit TO OFF");
-        std::vector<std::string> ids;
-        ids.reserve(events.size());
-        for (const auto& [event, message] : events) ids.push_back(event.event_id);
-        const auto claimed = pubsub::claim_events(*tx, ids, core.options.consumer, now_text);
         std::vector<RecentEvent> logged;
-        for (std::size_t k = 0; k < events.size(); ++k) {
-            const auto& [event, message] = events[k];
-            // Already processed by this consumer (a redelivery, or twice in this batch): not pushed again.
-            if (!claimed[k]) continue;
-            fresh.push_back(k);
-            logged.push_back({event.event_id, event.user_id, message->payload});
-        }
-        // This replica's replay log, then now and then a prune of the oldest (by time, and per user).
-        insert_recent_events(*tx, core.options.consumer, logged, now_text);
-        for (const auto& event : logged) {
+        logged.reserve(events.size());
+        for (const auto& [event, message] : events) logged.push_back({event.event_id, event.user_id, message->payload});
+        // This replica's replay log, which also says what is new: a redelivery, or an event twice in this batch, is
+        // not inserted and so not pushed again. Then now and then a prune of the oldest (by time, and per user).
+        auto inserted = insert_recent_events(*tx, core.options.consumer, logged, now_text);
+        for (std::size_t k = 0; k < events.size(); ++k)
+            if (inserted.erase(events[k].first.event_id) != 0) fresh.push_back(k);  // the first of a repeated id
+        for (const auto k : fresh) {
+            const auto& event = events[k].first;
             if (core.inserted.fetch_add(1, std::memory_order_relaxed) % kPruneEvery != kPruneEvery - 1) continue;
             const auto cutoff =
                 format_rfc3339(now - std::chrono::duration_cast<std::chrono::milliseconds>(core.options.retention));
