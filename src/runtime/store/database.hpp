@@ -18,18 +18,18 @@ using Value = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
 
 /// One result row; columns by position, in SELECT order.
 class Row {
-public:
+  public:
     explicit Row(std::vector<Value> values) : values_(std::move(values)) {}
     std::size_t size() const { return values_.size(); }
     bool is_null(std::size_t i) const { return std::holds_alternative<std::nullptr_t>(values_.at(i)); }
-    std::int64_t int64(std::size_t i) const;           // throws StoreError on NULL or another type
-    double real(std::size_t i) const;                  // accepts integers too
-    const std::string& text(std::size_t i) const;      // throws StoreError on NULL or another type
+    std::int64_t int64(std::size_t i) const;       // throws StoreError on NULL or another type
+    double real(std::size_t i) const;              // accepts integers too
+    const std::string& text(std::size_t i) const;  // throws StoreError on NULL or another type
     std::optional<std::string> optional_text(std::size_t i) const;
     std::optional<std::int64_t> optional_int64(std::size_t i) const;
     const Value& value(std::size_t i) const { return values_.at(i); }
 
-private:
+  private:
     std::vector<Value> values_;
 };
 
@@ -40,18 +40,18 @@ enum class Dialect { sqlite, postgres };
 /// Failures a caller may handle: a unique/foreign-key violation (-> 409), the database unavailable or busy past its
 /// timeout (-> 503). Anything else is a bug or corruption (-> 500).
 class StoreError : public std::runtime_error {
-public:
+  public:
     enum class Kind { constraint, unavailable, other };
     StoreError(Kind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
     Kind kind() const { return kind_; }
 
-private:
+  private:
     Kind kind_;
 };
 
 /// A transaction. Destroying it without commit() rolls it back. Not thread-safe: one thread uses it at a time.
 class Transaction {
-public:
+  public:
     virtual ~Transaction() = default;
     /// Runs a statement and returns its rows (empty for INSERT/UPDATE/DELETE without RETURNING). Statements are
     /// prepared once per connection and cached by their text.
@@ -59,12 +59,19 @@ public:
     /// Runs a statement and returns the number of rows it changed.
     virtual std::int64_t execute(std::string_view sql, std::span<const Value> params = {}) = 0;
     virtual void commit() = 0;
+    /// Runs a statement whose row count the caller does not need. A driver may hold it back and send it with the
+    /// transaction's next statement or its commit, in one round trip (PostgreSQL); a failure then surfaces from that
+    /// call, and the transaction cannot commit either way.
+    virtual void execute_deferred(std::string_view sql, std::span<const Value> params) { execute(sql, params); }
 
     Rows query(std::string_view sql, std::initializer_list<Value> params) {
         return query(sql, std::span<const Value>(params.begin(), params.size()));
     }
     std::int64_t execute(std::string_view sql, std::initializer_list<Value> params) {
         return execute(sql, std::span<const Value>(params.begin(), params.size()));
+    }
+    void execute_deferred(std::string_view sql, std::initializer_list<Value> params = {}) {
+        execute_deferred(sql, std::span<const Value>(params.begin(), params.size()));
     }
 };
 
@@ -77,7 +84,7 @@ struct Migration {
 };
 
 class Database {
-public:
+  public:
     virtual ~Database() = default;
     enum class Access { read, write };
     /// Begins a transaction. `write` transactions take the write lock up front (no upgrade deadlocks).

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <charconv>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,10 +47,6 @@ std::string one_line(std::string_view text) {
     }
     while (!out.empty() && out.back() == ' ') out.pop_back();
     return out;
-}
-
-bool starts_with(const char* s, std::string_view prefix) {
-    return s != nullptr && std::string_view(s).starts_with(prefix);
 }
 
 // SQLSTATEs that mean "try again later" rather than "this request is wrong": the connection or server went away, the
@@ -155,6 +152,43 @@ std::string_view sql_head(std::string_view sql) {
     return sql.substr(start, kSqlInMessage);
 }
 
+namespace {
+
+// Parameters as the text libpq sends; owns the text of numbers. Not movable: data() points into it.
+class ParamTexts {
+  public:
+    ParamTexts(std::span<const Value> params, std::string_view sql) : numbers_(params.size()), values_(params.size()) {
+        for (std::size_t i = 0; i < params.size(); ++i) {
+            const Value& v = params[i];
+            if (const auto* n = std::get_if<std::int64_t>(&v)) {
+                numbers_[i] = std::to_string(*n);
+                values_[i] = numbers_[i].c_str();
+            } else if (const auto* d = std::get_if<double>(&v)) {
+                numbers_[i] = to_text(*d);
+                values_[i] = numbers_[i].c_str();
+            } else if (const auto* s = std::get_if<std::string>(&v)) {
+                // PostgreSQL text cannot hold NUL; sent as C strings it would be cut short without a word.
+                if (s->find('\0') != std::string::npos) {
+                    throw StoreError(Kind::other, "postgres: parameter $" + std::to_string(i + 1) +
+                                                      " holds a NUL byte in: " + std::string(sql_head(sql)));
+                }
+                values_[i] = s->c_str();
+            }
+        }
+    }
+    ParamTexts(const ParamTexts&) = delete;
+    ParamTexts& operator=(const ParamTexts&) = delete;
+
+    const char* const* data() const { return values_.data(); }
+    int size() const { return static_cast<int>(values_.size()); }
+
+  private:
+    std::vector<std::string> numbers_;
+    std::vector<const char*> values_;  // nullptr: SQL NULL
+};
+
+}  // namespace
+
 Connection::Connection(const PostgresOptions& options) : address_(server_address(options.url)) {
     // libpq's connect_timeout is in whole seconds (and at least 2); round up so a short timeout is not zero (= none).
     const auto timeout_s = std::max<std::int64_t>(1, (options.connect_timeout.count() + 999) / 1000);
@@ -189,7 +223,7 @@ void Connection::fail(const pg_result* result, std::string_view sql) {
     const char* sqlstate = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
     const char* primary = result != nullptr ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
     Kind kind = kind_of(sqlstate);
-    if (ends_session(sqlstate) || PQstatus(conn_) != CONNECTION_OK) {
+    if (broken_ || ends_session(sqlstate) || PQstatus(conn_) != CONNECTION_OK) {
         broken_ = true;
         kind = Kind::unavailable;
     }
@@ -201,13 +235,16 @@ void Connection::fail(const pg_result* result, std::string_view sql) {
     throw StoreError(kind, msg);
 }
 
+void Connection::make_room(std::size_t statements) {
+    if (statements_.size() + statements <= kMaxCachedStatements) return;
+    exec("DEALLOCATE ALL");
+    statements_.clear();
+}
+
 const std::string& Connection::prepare(std::string_view sql, std::span<const Value> params) {
     std::string key = statement_key(sql, params);
     if (auto it = statements_.find(key); it != statements_.end()) return it->second;
-    if (statements_.size() >= kMaxCachedStatements) {
-        exec("DEALLOCATE ALL");
-        statements_.clear();
-    }
+    make_room(1);
     std::vector<Oid> types(params.size(), 0);
     for (std::size_t i = 0; i < params.size(); ++i) {
         if (params[i].index() == 1) types[i] = kInt8Oid;
@@ -220,53 +257,94 @@ const std::string& Connection::prepare(std::string_view sql, std::span<const Val
     return statements_.emplace(std::move(key), std::move(name)).first->second;
 }
 
-std::int64_t Connection::run(std::string_view sql, std::span<const Value> params, Rows* rows) {
+Connection::Outcome Connection::run(std::string_view sql, std::span<const Value> params, Rows* rows) {
     if (in_failed_transaction()) {
         throw StoreError(Kind::other,
                          "postgres: transaction was aborted by an earlier error: " + std::string(sql_head(sql)));
     }
-    std::vector<std::string> numbers(params.size());
-    std::vector<const char*> values(params.size(), nullptr);
-    for (std::size_t i = 0; i < params.size(); ++i) {
-        const Value& v = params[i];
-        if (const auto* n = std::get_if<std::int64_t>(&v)) {
-            numbers[i] = std::to_string(*n);
-            values[i] = numbers[i].c_str();
-        } else if (const auto* d = std::get_if<double>(&v)) {
-            numbers[i] = to_text(*d);
-            values[i] = numbers[i].c_str();
-        } else if (const auto* s = std::get_if<std::string>(&v)) {
-            // PostgreSQL text cannot hold NUL; sent as C strings it would be cut short without a word.
-            if (s->find('\0') != std::string::npos) {
-                throw StoreError(Kind::other, "postgres: parameter $" + std::to_string(i + 1) +
-                                                  " holds a NUL byte in: " + std::string(sql_head(sql)));
-            }
-            values[i] = s->c_str();
+    const ParamTexts texts(params, sql);
+    const std::string& name = prepare(sql, params);
+    Result res(PQexecPrepared(conn_, name.c_str(), texts.size(), texts.data(), nullptr, nullptr, /*resultFormat=*/0));
+    return read_result(res.get(), sql, rows);
+}
+
+Connection::Outcome Connection::run_pipeline(std::span<const Statement> before, Statement last, Rows* rows) {
+    if (in_failed_transaction()) {
+        throw StoreError(Kind::other,
+                         "postgres: transaction was aborted by an earlier error: " + std::string(sql_head(last.sql)));
+    }
+    std::vector<Statement> all(before.begin(), before.end());
+    all.push_back(last);
+    // Prepared beforehand, one round trip each but once per connection; room is made first so that preparing one
+    // never deallocates another of this pipeline.
+    make_room(all.size());
+    std::deque<ParamTexts> texts;  // not movable: a deque never moves its elements
+    std::vector<std::string> names;
+    names.reserve(all.size());
+    for (const auto& statement : all) {
+        texts.emplace_back(statement.params, statement.sql);
+        names.push_back(prepare(statement.sql, statement.params));
+    }
+
+    bool sent = PQenterPipelineMode(conn_) == 1;
+    for (std::size_t i = 0; sent && i < all.size(); ++i)
+        sent = PQsendQueryPrepared(conn_, names[i].c_str(), texts[i].size(), texts[i].data(), nullptr, nullptr, 0) == 1;
+    sent = sent && PQpipelineSync(conn_) == 1;
+    if (!sent) {
+        broken_ = true;  // a half-sent pipeline leaves the connection in an unknown state
+        fail(nullptr, last.sql);
+    }
+
+    // Each statement's results end with a null; the sync point ends the pipeline. After a failure the server skips
+    // the rest (PGRES_PIPELINE_ABORTED) up to the sync.
+    Outcome outcome;
+    Result error;
+    std::size_t error_index = 0, index = 0;
+    bool synced = false;
+    while (!synced && !broken()) {
+        Result res(PQgetResult(conn_));
+        if (!res) {
+            if (++index > all.size()) broken_ = true;  // no sync point where one must come: give the connection up
+            continue;
+        }
+        const auto status = PQresultStatus(res.get());
+        if (status == PGRES_PIPELINE_SYNC) {
+            synced = true;
+        } else if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+            if (index + 1 == all.size() && !error) outcome = read_result(res.get(), last.sql, rows);
+        } else if (status != PGRES_PIPELINE_ABORTED && !error) {
+            error = std::move(res);
+            error_index = std::min(index, all.size() - 1);
         }
     }
-    const std::string& name = prepare(sql, params);
-    Result res(PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr,
-                              /*resultFormat=*/0));
-    const auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) fail(res.get(), sql);
+    if (!synced || PQexitPipelineMode(conn_) != 1) broken_ = true;
+    if (error) fail(error.get(), all[error_index].sql);
+    if (broken_) fail(nullptr, last.sql);
+    return outcome;
+}
+
+Connection::Outcome Connection::read_result(pg_result* result, std::string_view sql, Rows* rows) {
+    const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) fail(result, sql);
 
     if (rows != nullptr && status == PGRES_TUPLES_OK) {
-        const int n = PQntuples(res.get());
-        const int columns = PQnfields(res.get());
+        const int n = PQntuples(result);
+        const int columns = PQnfields(result);
         rows->reserve(rows->size() + static_cast<std::size_t>(n));
         for (int r = 0; r < n; ++r) {
             std::vector<Value> values_of_row;
             values_of_row.reserve(static_cast<std::size_t>(columns));
-            for (int c = 0; c < columns; ++c) values_of_row.push_back(column_value(res.get(), r, c));
+            for (int c = 0; c < columns; ++c) values_of_row.push_back(column_value(result, r, c));
             rows->emplace_back(std::move(values_of_row));
         }
     }
+    Outcome outcome{.changed = 0, .tag = PQcmdStatus(result)};
     // PQcmdTuples also counts a SELECT's rows; only changed rows count here, as with SQLite.
-    if (starts_with(PQcmdStatus(res.get()), "SELECT")) return 0;
-    const char* changed = PQcmdTuples(res.get());
-    std::int64_t n = 0;
-    if (changed != nullptr) std::from_chars(changed, changed + std::char_traits<char>::length(changed), n);
-    return n;
+    if (outcome.tag.starts_with("SELECT")) return outcome;
+    const char* changed = PQcmdTuples(result);
+    if (changed != nullptr)
+        std::from_chars(changed, changed + std::char_traits<char>::length(changed), outcome.changed);
+    return outcome;
 }
 
 std::string Connection::exec(std::string_view sql) {

@@ -31,9 +31,21 @@ class Connection {
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
+    struct Statement {
+        std::string_view sql;
+        std::span<const Value> params;
+    };
+    struct Outcome {
+        std::int64_t changed = 0;  // rows the last statement changed (0 for a SELECT)
+        std::string tag;           // its command tag ("INSERT 0 1", "COMMIT", "ROLLBACK", ...)
+    };
+
     /// One statement with $1..$N parameters, prepared once per connection and cached by its text. Appends the result
-    /// rows to `rows` when given; returns the number of rows the statement changed.
-    std::int64_t run(std::string_view sql, std::span<const Value> params, Rows* rows);
+    /// rows to `rows` when given.
+    Outcome run(std::string_view sql, std::span<const Value> params, Rows* rows);
+    /// `before`, then `last`, sent together and answered in one round trip (libpq pipeline mode); `last`'s rows are
+    /// appended to `rows` when given. The first statement that fails throws, naming it; the ones after it do not run.
+    Outcome run_pipeline(std::span<const Statement> before, Statement last, Rows* rows);
     /// SQL without parameters through the simple protocol, so it may hold several statements (BEGIN, COMMIT,
     /// migrations). Returns the command tag of the last one ("COMMIT", "ROLLBACK", ...).
     std::string exec(std::string_view sql);
@@ -46,7 +58,9 @@ class Connection {
     bool in_failed_transaction() const;
 
   private:
+    void make_room(std::size_t statements);  // in the prepared-statement cache
     const std::string& prepare(std::string_view sql, std::span<const Value> params);
+    Outcome read_result(pg_result* result, std::string_view sql, Rows* rows);
     [[noreturn]] void fail(const pg_result* result, std::string_view sql);
 
     pg_conn* conn_ = nullptr;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <utility>
@@ -52,43 +53,56 @@ class Lease {
     bool fresh_;
 };
 
+// BEGIN is not sent on its own: it goes with the transaction's first statement, and deferred statements go with the
+// next one or with COMMIT, each group in one round trip (libpq pipeline mode). A task's create (BEGIN, two INSERTs,
+// COMMIT) thus takes two round trips, not four.
 class PostgresTransaction final : public Transaction {
   public:
-    /// `lease` has already run BEGIN.
-    explicit PostgresTransaction(Lease lease) : lease_(std::move(lease)) {}
+    PostgresTransaction(PostgresDatabase& db, Lease lease, std::string_view begin_sql)
+        : db_(db), lease_(std::move(lease)), begin_sql_(begin_sql) {}
 
     ~PostgresTransaction() override {
-        if (done_ || lease_->broken() || lease_->idle()) return;
+        if (done_ || !begun_ || (*lease_)->broken() || (*lease_)->idle()) return;
         try {
-            lease_->exec("ROLLBACK");
+            (*lease_)->exec("ROLLBACK");
         } catch (const StoreError&) {
             // The lease drops a connection still inside a transaction rather than pooling it.
         }
     }
 
     using Transaction::execute;
+    using Transaction::execute_deferred;
     using Transaction::query;
 
     Rows query(std::string_view sql, std::span<const Value> params) override {
         check_open(sql);
         Rows rows;
-        lease_->run(sql, params, &rows);
+        send({sql, params}, &rows);
         return rows;
     }
 
     std::int64_t execute(std::string_view sql, std::span<const Value> params) override {
         check_open(sql);
-        return lease_->run(sql, params, nullptr);
+        return send({sql, params}, nullptr).changed;
+    }
+
+    void execute_deferred(std::string_view sql, std::span<const Value> params) override {
+        check_open(sql);
+        deferred_.push_back({std::string(sql), std::vector<Value>(params.begin(), params.end())});
     }
 
     void commit() override {
         check_open("COMMIT");
-        if (lease_->in_failed_transaction()) {
+        if (!begun_ && deferred_.empty()) {  // nothing was sent, so there is nothing to commit
+            done_ = true;
+            return;
+        }
+        if ((*lease_)->in_failed_transaction()) {
             throw StoreError(Kind::other, "postgres: cannot commit: an earlier error aborted the transaction");
         }
         done_ = true;  // whatever COMMIT answers, the transaction is over
         // COMMIT of a transaction the server already aborted answers ROLLBACK instead of failing.
-        if (lease_->exec("COMMIT") != "COMMIT") {
+        if (send({"COMMIT", {}}, nullptr).tag != "COMMIT") {
             throw StoreError(Kind::other, "postgres: the server rolled the transaction back instead of committing");
         }
     }
@@ -96,21 +110,36 @@ class PostgresTransaction final : public Transaction {
     /// Several statements at once, without parameters (migrations).
     void exec_script(std::string_view sql) {
         check_open(sql);
-        lease_->exec(sql);
+        if (!begun_ || !deferred_.empty()) send({"SELECT 1", {}}, nullptr);  // the simple protocol cannot pipeline
+        (*lease_)->exec(sql);
     }
 
   private:
+    struct Deferred {
+        std::string sql;
+        std::vector<Value> params;
+    };
+
     void check_open(std::string_view sql) const {
         if (done_)
             throw StoreError(Kind::other, "postgres: transaction already committed: " + std::string(sql_head(sql)));
     }
 
-    Lease lease_;
+    // Sends BEGIN (the first time) and the deferred statements ahead of `last`, all in one round trip.
+    Connection::Outcome send(Connection::Statement last, Rows* rows);
+
+    PostgresDatabase& db_;
+    std::optional<Lease> lease_;
+    std::string_view begin_sql_;
+    std::vector<Deferred> deferred_;
+    bool begun_ = false;
     bool done_ = false;
 };
 
 class PostgresDatabase final : public Database {
   public:
+    friend class PostgresTransaction;  // acquire(): a first statement on a stale pooled connection moves to another
+
     explicit PostgresDatabase(PostgresOptions options) : options_(std::move(options)) {
         if (!valid_schema(options_.schema)) {
             throw StoreError(Kind::other, "postgres: schema '" + options_.schema +
@@ -198,20 +227,9 @@ class PostgresDatabase final : public Database {
     }
 
   private:
-    // A pooled connection may have been closed by the server since its last use (restart, terminate_backend, idle
-    // timeout); BEGIN finds out, and is safe to repeat on another one. Only a fresh connection's failure is final.
     std::unique_ptr<PostgresTransaction> begin_transaction(Access access) {
-        const std::string_view sql = access == Access::write ? "BEGIN" : "BEGIN READ ONLY";
-        for (;;) {
-            Lease lease = acquire();
-            try {
-                lease->exec(sql);
-            } catch (const StoreError&) {
-                if (lease.fresh() || !lease->broken()) throw;
-                continue;  // the lease drops the broken connection
-            }
-            return std::make_unique<PostgresTransaction>(std::move(lease));
-        }
+        return std::make_unique<PostgresTransaction>(*this, acquire(),
+                                                     access == Access::write ? "BEGIN" : "BEGIN READ ONLY");
     }
 
     // A write transaction holding this schema's migration lock until it ends.
@@ -271,6 +289,33 @@ class PostgresDatabase final : public Database {
 
 Lease::~Lease() {
     if (conn_ != nullptr) owner_->release(conn_);
+}
+
+// A pooled connection may have been closed by the server since its last use (restart, terminate_backend, idle
+// timeout); the first round trip finds out and, nothing having run yet, is safe to repeat on another connection. Only
+// a fresh connection's failure is final.
+Connection::Outcome PostgresTransaction::send(Connection::Statement last, Rows* rows) {
+    std::vector<Connection::Statement> before;
+    before.reserve(deferred_.size() + 1);
+    if (!begun_) before.push_back({begin_sql_, {}});
+    for (const auto& d : deferred_) before.push_back({d.sql, d.params});
+    for (;;) {
+        try {
+            auto outcome = before.empty() ? (*lease_)->run(last.sql, last.params, rows)
+                                          : (*lease_)->run_pipeline(before, last, rows);
+            begun_ = true;
+            deferred_.clear();
+            return outcome;
+        } catch (const StoreError&) {
+            if (begun_ || lease_->fresh() || !(*lease_)->broken()) {
+                begun_ = true;      // the server may hold the transaction open: ROLLBACK on destruction
+                deferred_.clear();  // failed or skipped with the pipeline; the transaction cannot commit now
+                throw;
+            }
+        }
+        lease_.reset();  // drops the broken connection
+        lease_.emplace(db_.acquire());
+    }
 }
 
 }  // namespace

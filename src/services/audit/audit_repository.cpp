@@ -65,7 +65,7 @@ void insert_records(store::Transaction& tx, std::span<const AuditRecord* const> 
                 params.emplace_back(*v);
             params.emplace_back(std::string(recorded_at));
         }
-        tx.execute(
+        tx.execute_deferred(  // sent with the commit
             "INSERT INTO audit_log (event_id, event_type, task_id, user_id, correlation_id, occurred_at, source, "
             "item, recorded_at) VALUES " +
                 store::values_list(rows, kColumns) + " ON CONFLICT (event_id) DO NOTHING",

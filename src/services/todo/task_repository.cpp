@@ -87,7 +87,7 @@ std::optional<StoredTask> TaskRepository::find(store::Transaction& tx, std::stri
 
 void TaskRepository::insert(store::Transaction& tx, const Task& task, const std::string& doc) {
     auto values = column_values(task, doc);
-    tx.execute(
+    tx.execute_deferred(
         "INSERT INTO tasks (id, user_id, title_key, search_text, status, priority_rank, tags, due_date, series_id, "
         "created_at, version, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         values);

@@ -26,6 +26,7 @@ class TaskRepository {
     /// The task `id` of `user_id`, or nothing (another user's task is "not found" too).
     static std::optional<StoredTask> find(store::Transaction& tx, std::string_view user_id, std::string_view id);
 
+    /// Deferred (Transaction::execute_deferred): a failure shows at the next statement or the commit.
     static void insert(store::Transaction& tx, const Task& task, const std::string& doc);
 
     /// Writes `task` (its version already incremented) only if the stored version is still `expected_version`.

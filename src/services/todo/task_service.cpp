@@ -118,7 +118,6 @@ TaskResult TaskService::create(const std::string& user_id,
             return TaskResult{rows[0].text(2), 1, rows[0].text(1)};
         }
     }
-    insert_created(*tx, task, doc, now);
     if (idempotency_key) {
         try {
             tx->execute(
@@ -131,6 +130,8 @@ TaskResult TaskService::create(const std::string& user_id,
                                            "' is still in flight; retry it later");
         }
     }
+    // The task, its event and the commit go to PostgreSQL in one round trip (deferred statements).
+    insert_created(*tx, task, doc, now);
     tx->commit();
     committed();
     return TaskResult{doc, task.version, task.id};

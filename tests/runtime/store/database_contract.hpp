@@ -205,6 +205,42 @@ TYPED_TEST_P(DatabaseContract, ConstraintViolationsAreConstraintErrors) {
     EXPECT_EQ(count_items(*this->db_), 1);
 }
 
+TYPED_TEST_P(DatabaseContract, DeferredStatementsRunBeforeTheNextStatementAndTheCommit) {
+    {
+        auto tx = this->db_->begin(Database::Access::write);
+        tx->execute_deferred("INSERT INTO items (id, name) VALUES ($1, $2)", {std::int64_t{1}, std::string("one")});
+        tx->execute_deferred("INSERT INTO items (id, name) VALUES ($1, $2)", {std::int64_t{2}, std::string("two")});
+        EXPECT_EQ(tx->query("SELECT COUNT(*) FROM items")[0].int64(0), 2) << "the next statement sees them";
+        tx->execute_deferred("INSERT INTO items (id, name) VALUES ($1, $2)", {std::int64_t{3}, std::string("three")});
+        tx->commit();
+    }
+    EXPECT_EQ(count_items(*this->db_), 3);
+    {
+        auto tx = this->db_->begin(Database::Access::write);
+        tx->execute_deferred("INSERT INTO items (id, name) VALUES ($1, $2)", {std::int64_t{4}, std::string("four")});
+        // Never sent: rolled back with the transaction.
+    }
+    EXPECT_EQ(count_items(*this->db_), 3);
+}
+
+TYPED_TEST_P(DatabaseContract, ADeferredStatementsFailureSurfacesAndNothingCommits) {
+    this->insert_item(1, "taken");
+    auto tx = this->db_->begin(Database::Access::write);
+    try {
+        tx->execute("INSERT INTO items (id, name) VALUES ($1, $2)", {std::int64_t{2}, std::string("fresh")});
+        tx->execute_deferred("INSERT INTO items (id, name) VALUES ($1, $2)", {std::int64_t{3}, std::string("taken")});
+        tx->commit();  // where a driver that held the statement back sends it
+        ADD_FAILURE() << "expected a constraint error";
+    } catch (const StoreError& e) {
+        EXPECT_EQ(e.kind(), StoreError::Kind::constraint) << e.what();
+        EXPECT_NE(std::string(e.what()).find("INSERT INTO items"), std::string::npos) << "names the statement";
+    }
+    tx.reset();
+    EXPECT_EQ(count_items(*this->db_), 1) << "neither insert committed";
+    this->insert_item(4, "after");  // the connection is usable again
+    EXPECT_EQ(count_items(*this->db_), 2);
+}
+
 TYPED_TEST_P(DatabaseContract, MigrateIsIdempotentAndRecordsVersions) {
     EXPECT_EQ(migration_versions(*this->db_), (std::vector<std::int64_t>{1, 2}));
     this->db_->migrate(kMigrations);
@@ -321,6 +357,8 @@ REGISTER_TYPED_TEST_SUITE_P(DatabaseContract,
                             CommittedDataIsVisibleToOtherTransactionsAndHandles,
                             UsingACommittedTransactionIsAnError,
                             ConstraintViolationsAreConstraintErrors,
+                            DeferredStatementsRunBeforeTheNextStatementAndTheCommit,
+                            ADeferredStatementsFailureSurfacesAndNothingCommits,
                             MigrateIsIdempotentAndRecordsVersions,
                             FailedMigrationLeavesNoTrace,
                             ConcurrentMigrationsFromTwoHandlesApplyOnce,
