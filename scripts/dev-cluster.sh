@@ -28,11 +28,14 @@ case ${1:-} in
 --stop)
     dir=${2:?usage: dev-cluster.sh --stop CLUSTER_DIR}
     [[ -f $dir/cluster.env ]] || { echo "dev-cluster: no $dir/cluster.env" >&2; exit 1; }
-    pids=$(sed -n 's/^PIDS="\(.*\)"$/\1/p' "$dir/cluster.env")
-    for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in $pids; do
-        for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
+    read -r -a pids <<<"$(sed -n 's/^PIDS="\(.*\)"$/\1/p' "$dir/cluster.env")"
+    # The services first (their relays drain into Kafka on the way out), then the Kafka peer and its fifo holder.
+    for group in "${pids[*]:2}" "${pids[*]:0:2}"; do
+        for pid in $group; do kill -TERM "$pid" 2>/dev/null || true; done
+        for pid in $group; do
+            for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            kill -KILL "$pid" 2>/dev/null || true
+        done
     done
     bash "$ROOT/tests/support/postgres_server.sh" stop "$dir/postgres" || true
     exit 0
@@ -62,8 +65,11 @@ stop_all() {
     echo
     echo "dev-cluster: stopping"
     local pid
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    # The services first (their relays drain into Kafka on the way out), then the Kafka peer and its fifo holder.
+    for pid in "${PIDS[@]:2}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]:2}"; do wait "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]:0:2}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]:0:2}"; do wait "$pid" 2>/dev/null || true; done
     bash "$ROOT/tests/support/postgres_server.sh" stop "$CLUSTER_DIR/postgres" || true
     echo "dev-cluster: stopped (logs kept in $CLUSTER_DIR)"
 } >&2
