@@ -84,6 +84,13 @@ TEST_F(PostgresDatabaseTest, ConnectionsUseTheSchemaAndTheStatementTimeout) {
               1);
 }
 
+TEST_F(PostgresDatabaseTest, ACacheStoreCommitsWithoutWaitingForTheWalFlush) {
+    auto durable = open();
+    auto cache = open_postgres({.url = schema_.url(), .schema = schema_.name(), .synchronous_commit = false});
+    EXPECT_EQ(durable->begin(Access::read)->query("SHOW synchronous_commit")[0].text(0), "on");
+    EXPECT_EQ(cache->begin(Access::read)->query("SHOW synchronous_commit")[0].text(0), "off");
+}
+
 TEST_F(PostgresDatabaseTest, SchemasAreIsolated) {
     PostgresSchema other_schema{"pgother"};
     auto db = open();
