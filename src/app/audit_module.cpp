@@ -8,18 +8,24 @@ namespace {
 class AuditModule final : public ServiceModule {
   public:
     explicit AuditModule(Platform& p)
-        : p_(p), db_(open_service_store(p, Service::audit, audit::AuditService::migrations())), audit_(*db_, p.clock) {}
+        : p_(p),
+          db_(open_service_store(p, Service::audit, audit::AuditService::migrations())),
+          audit_(*db_, p.clock),
+          markers_(make_marker_pruner(p, *db_)) {}
 
     void register_routes(http::Router& router) override { audit_.register_routes(router, p_.jwt); }
     std::vector<ops::ReadinessProbe> probes() override {
         return {{"audit-store", [this] { return db_->ping(); }}};
     }
     void subscribe(pubsub::Bus& bus) override { audit_.subscribe(bus, p_.topics); }
+    void start() override { markers_.start(); }
+    void stop(std::chrono::milliseconds) override { markers_.stop(); }
 
   private:
     Platform& p_;
     std::unique_ptr<store::Database> db_;
     audit::AuditService audit_;
+    pubsub::MarkerPruner markers_;
 };
 
 }  // namespace

@@ -105,6 +105,12 @@ void add_options(CLI::App& cmd, Config& c) {
         ->envname("REMINDER_CHECK_INTERVAL")
         ->check(CLI::Range(1, 24 * 3600))
         ->capture_default_str();
+    cmd.add_option("--processed-retention-days", c.processed_retention_days,
+                   "How long consumers keep processed-event markers (longer than any redelivery: Kafka retention, "
+                   "dead-letter replays)")
+        ->envname("TODOAI_PROCESSED_RETENTION_DAYS")
+        ->check(CLI::Range(1, 3650))
+        ->capture_default_str();
     cmd.add_option("--ws-heartbeat-interval", c.ws_heartbeat_interval_seconds, "Seconds between WebSocket pings")
         ->envname("WS_HEARTBEAT_INTERVAL")
         ->check(CLI::Range(1, 3600))

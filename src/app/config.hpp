@@ -26,6 +26,7 @@ struct Config {
     std::int64_t token_ttl_seconds = 24 * 3600;
     std::int64_t drain_seconds = 10;
     std::int64_t reminder_check_interval_seconds = 60;
+    std::int64_t processed_retention_days = 30;
     std::int64_t ws_heartbeat_interval_seconds = 30;
     std::string app_api_token;
     std::string topic_layout = "single";

@@ -22,7 +22,8 @@ class NotificationModule final : public ServiceModule {
               [this] { relay_.notify(); },
               p.todo_invoker(),
               p.app_token,
-              p.topics) {}
+              p.topics),
+          markers_(make_marker_pruner(p, *db_)) {}
 
     void register_routes(http::Router& router) override { notifications_.register_routes(router, p_.jwt); }
     std::vector<ops::ReadinessProbe> probes() override {
@@ -34,12 +35,14 @@ class NotificationModule final : public ServiceModule {
         timers_.start();
         notifications_.start();
         relay_.start();
+        markers_.start();
     }
 
     void stop(std::chrono::milliseconds) override {
         notifications_.stop();
         timers_.stop();
         relay_.stop();
+        markers_.stop();
     }
 
   private:
@@ -48,6 +51,7 @@ class NotificationModule final : public ServiceModule {
     pubsub::OutboxRelay relay_;
     scheduler::TimerQueue timers_;
     notification::NotificationService notifications_;  // after timers_: destroyed first
+    pubsub::MarkerPruner markers_;
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "app/service_catalog.hpp"
 #include "runtime/http/server.hpp"
 #include "runtime/ops/ops_routes.hpp"
+#include "runtime/pubsub/marker_pruner.hpp"
 
 namespace todoai::app {
 
@@ -51,6 +52,12 @@ inline std::unique_ptr<ServiceModule> make_module(Service service, Platform& pla
             return make_recurring_module(platform);
     }
     return nullptr;
+}
+
+/// The pruner of a consuming service's processed markers, with the configured retention.
+inline pubsub::MarkerPruner make_marker_pruner(const Platform& platform, store::Database& db) {
+    return pubsub::MarkerPruner(db, platform.clock,
+                                {.retention = std::chrono::hours(24 * platform.config.processed_retention_days)});
 }
 
 /// Opens the store of `service` with `migrations` where the configuration says.

@@ -31,7 +31,7 @@ std::vector<ServiceStore> service_stores() {
     return {
         {"todo_service", todo::migrations(), {"users", "tasks", "idempotency_keys", "outbox"}},
         {"audit_service", audit::AuditService::migrations(), {"audit_log", "processed_events"}},
-        {"websocket_service", websocket::WebSocketService::migrations(), {"recent_events", "processed_events"}},
+        {"websocket_service", websocket::WebSocketService::migrations(), {"recent_events"}},
         {"notification_service",
          notification::NotificationService::migrations(),
          {"reminders", "task_marks", "notifications", "outbox", "processed_events"}},

@@ -26,7 +26,7 @@ struct DeadLetter {
 };
 
 class DeadLetterStore {
-public:
+  public:
     explicit DeadLetterStore(store::Database& db);
     static std::span<const store::Migration> migrations();
 
@@ -41,7 +41,7 @@ public:
     /// Topics that have (or had) dead letters, "<topic>-dlq" form.
     std::vector<std::string> topics();
 
-private:
+  private:
     store::Database& db_;
 };
 

@@ -34,6 +34,14 @@ std::string multi_row_insert(std::size_t rows) {
 
 }  // namespace
 
+std::int64_t prune_processed_events(store::Transaction& tx, std::string_view older_than, std::int64_t limit) {
+    // Bounded, so one transaction never holds a table's worth of deletes (the first prune after an upgrade).
+    return tx.execute(
+        "DELETE FROM processed_events WHERE key IN "
+        "(SELECT key FROM processed_events WHERE processed_at < $1 ORDER BY processed_at LIMIT $2)",
+        {std::string(older_than), limit});
+}
+
 std::vector<bool> claim_events(store::Transaction& tx,
                                std::span<const std::string> event_ids,
                                std::string_view service,

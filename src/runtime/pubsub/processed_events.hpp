@@ -19,17 +19,25 @@ CREATE TABLE processed_events (
 );
 )sql";
 
+/// An index for prune_processed_events(); a consuming service adds it in a migration of its own.
+inline constexpr std::string_view kProcessedEventsByTimeSql =
+    "CREATE INDEX processed_events_by_time ON processed_events (processed_at);";
+
 /// Records the marker inside `tx`. Returns false if it was already there: the caller then skips the effect and
 /// answers SUCCESS.
 bool claim_event(store::Transaction& tx, std::string_view event_id, std::string_view service, std::string_view now);
 
-/// claim_event for a batch, in as few statements as the row count allows (a batch of N costs about log N statements
-/// instead of N). Returns, per id, whether this call recorded it: false for ids already recorded, and for a repeat
-/// of an id earlier in the same batch.
+/// claim_event for a batch, in one statement per 64 events. Returns, per id, whether this call recorded it: false for
+/// ids already recorded, and for a repeat of an id earlier in the same batch.
 std::vector<bool> claim_events(store::Transaction& tx,
                                std::span<const std::string> event_ids,
                                std::string_view service,
                                std::string_view now);
+
+/// Deletes up to `limit` markers recorded before `older_than` (format_rfc3339 text); returns how many. A redelivery
+/// comes from the bus's retention window (Kafka: uncommitted offsets, a group reset, a dead letter replayed), so a
+/// marker older than that window guards nothing.
+std::int64_t prune_processed_events(store::Transaction& tx, std::string_view older_than, std::int64_t limit);
 
 /// The answer to a message whose transaction failed: RETRY; one the bus keeps retrying past max_attempts when the
 /// store is unavailable (down, restarting, out of connections), since dead-lettering it would lose the event for

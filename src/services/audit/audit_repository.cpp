@@ -46,6 +46,7 @@ CREATE INDEX audit_log_by_user_task ON audit_log (user_id, task_id, seq);
 constexpr store::Migration kMigrations[] = {
     {1, "processed event markers", pubsub::kProcessedEventsSql, pubsub::kProcessedEventsSql},
     {2, "audit log", kAuditLogSqlite, kAuditLogPostgres},
+    {3, "processed markers by time (pruning)", pubsub::kProcessedEventsByTimeSql, pubsub::kProcessedEventsByTimeSql},
 };
 
 }  // namespace

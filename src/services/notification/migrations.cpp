@@ -50,8 +50,9 @@ const std::string kInitialSqlite =
 const std::string kInitialPostgres =
     std::string(kScheduleSql) + std::string(pubsub::kOutboxPostgres) + std::string(pubsub::kProcessedEventsSql);
 
-const std::array<store::Migration, 1> kMigrations{{
+const std::array<store::Migration, 2> kMigrations{{
     {1, "reminders, task marks, notifications, outbox, processed events", kInitialSqlite, kInitialPostgres},
+    {2, "processed markers by time (pruning)", pubsub::kProcessedEventsByTimeSql, pubsub::kProcessedEventsByTimeSql},
 }};
 
 }  // namespace

@@ -41,6 +41,7 @@ const std::string kInitialSql = std::string(pubsub::kProcessedEventsSql) + std::
 
 const store::Migration kMigrations[] = {
     {1, "processed markers and series progress", kInitialSql, kInitialSql},
+    {2, "processed markers by time (pruning)", pubsub::kProcessedEventsByTimeSql, pubsub::kProcessedEventsByTimeSql},
 };
 
 // A problem+json answer's `detail`, else the body itself (bounded: it goes into a dead letter).

@@ -66,10 +66,14 @@ CREATE INDEX recent_events_by_user ON recent_events (replica, user_id, seq);
 CREATE INDEX recent_events_by_time ON recent_events (received_at);
 )sql";
 
+// Version 4: an event's replay-log row is its push marker (insert_recent_events), so the markers' table goes.
+constexpr std::string_view kNoMarkersSql = "DROP TABLE processed_events;";
+
 constexpr store::Migration kMigrations[] = {
     {1, "processed event markers", pubsub::kProcessedEventsSql, pubsub::kProcessedEventsSql},
     {2, "recent events for replay", kRecentEventsSqlite, kRecentEventsPostgres},
     {3, "recent events per replica", kPerReplicaSqlite, kPerReplicaPostgres},
+    {4, "no processed markers (the replay log is the marker)", kNoMarkersSql, kNoMarkersSql},
 };
 
 }  // namespace
