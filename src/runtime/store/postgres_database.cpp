@@ -1,14 +1,14 @@
 #include "runtime/store/postgres_database.hpp"
 
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "runtime/store/connection_pool.hpp"
 #include "runtime/store/postgres_connection.hpp"
 
 namespace todoai::store {
@@ -140,15 +140,13 @@ class PostgresDatabase final : public Database {
   public:
     friend class PostgresTransaction;  // acquire(): a first statement on a stale pooled connection moves to another
 
-    explicit PostgresDatabase(PostgresOptions options) : options_(std::move(options)) {
+    explicit PostgresDatabase(PostgresOptions options) : options_(std::move(options)), pool_(options_.max_connections) {
         if (!valid_schema(options_.schema)) {
             throw StoreError(Kind::other, "postgres: schema '" + options_.schema +
                                               "' is not a plain lower-case identifier ([a-z_][a-z0-9_]*)");
         }
-        if (options_.max_connections == 0) options_.max_connections = 1;
         // One connection now, so an unreachable server or a bad password fails at start-up.
-        all_.push_back(std::make_unique<Connection>(options_));
-        idle_.push_back(all_.back().get());
+        pool_.add_idle(std::make_unique<Connection>(options_));
     }
 
     std::unique_ptr<Transaction> begin(Access access) override { return begin_transaction(access); }
@@ -210,21 +208,7 @@ class PostgresDatabase final : public Database {
 
     Dialect dialect() const override { return Dialect::postgres; }
 
-    void release(Connection* conn) noexcept {
-        const bool healthy = !conn->broken() && conn->idle();
-        std::unique_ptr<Connection> dropped;  // closed after the lock is released
-        {
-            std::lock_guard lock(mutex_);
-            if (healthy) {
-                idle_.push_back(conn);
-            } else {
-                auto it = std::find_if(all_.begin(), all_.end(), [&](auto& c) { return c.get() == conn; });
-                dropped = std::move(*it);
-                all_.erase(it);
-            }
-        }
-        available_.notify_one();
-    }
+    void release(Connection* conn) noexcept { pool_.release(conn, !conn->broken() && conn->idle()); }
 
   private:
     std::unique_ptr<PostgresTransaction> begin_transaction(Access access) {
@@ -241,50 +225,22 @@ class PostgresDatabase final : public Database {
         return tx;
     }
 
-    // Hands out an idle connection, opens a new one below max_connections, or waits for one; waiting longer than
-    // acquire_timeout means the pool is exhausted (callers holding transactions too long): unavailable.
+    // Waiting longer than acquire_timeout for a connection means the pool is exhausted (callers holding transactions
+    // too long): unavailable.
     Lease acquire() {
-        std::unique_lock lock(mutex_);
         const auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
-        for (;;) {
-            if (!idle_.empty()) {
-                Connection* conn = idle_.back();
-                idle_.pop_back();
-                return Lease(*this, conn, false);
-            }
-            if (all_.size() + opening_ < options_.max_connections) {
-                ++opening_;
-                lock.unlock();
-                std::unique_ptr<Connection> conn;
-                try {
-                    conn = std::make_unique<Connection>(options_);
-                } catch (...) {
-                    lock.lock();
-                    --opening_;
-                    available_.notify_one();
-                    throw;
-                }
-                lock.lock();
-                --opening_;
-                all_.push_back(std::move(conn));
-                return Lease(*this, all_.back().get(), true);
-            }
-            if (available_.wait_until(lock, deadline) == std::cv_status::timeout) {
-                if (!idle_.empty() || all_.size() + opening_ < options_.max_connections) continue;
-                throw StoreError(Kind::unavailable, "postgres (" + postgres::server_address(options_.url) + "): all " +
-                                                        std::to_string(options_.max_connections) +
-                                                        " connections of schema " + options_.schema +
-                                                        " stayed in use past acquire_timeout");
-            }
+        auto taken = pool_.acquire(deadline, [this] { return std::make_unique<Connection>(options_); });
+        if (!taken) {
+            throw StoreError(Kind::unavailable, "postgres (" + postgres::server_address(options_.url) + "): all " +
+                                                    std::to_string(pool_.max_connections()) +
+                                                    " connections of schema " + options_.schema +
+                                                    " stayed in use past acquire_timeout");
         }
+        return Lease(*this, taken->conn, taken->fresh);
     }
 
     PostgresOptions options_;
-    std::mutex mutex_;
-    std::condition_variable available_;
-    std::vector<std::unique_ptr<Connection>> all_;
-    std::vector<Connection*> idle_;
-    std::size_t opening_ = 0;
+    ConnectionPool<Connection> pool_;
 };
 
 Lease::~Lease() {

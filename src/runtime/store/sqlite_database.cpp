@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/store/connection_pool.hpp"
+
 namespace todoai::store {
 namespace {
 
@@ -334,8 +336,10 @@ class SqliteDatabase;
 // A connection borrowed from the pool; returned (or dropped when unusable) on destruction.
 class Lease {
   public:
-    Lease(SqliteDatabase& owner, Connection* conn) : owner_(&owner), conn_(conn) {}
-    Lease(Lease&& other) noexcept : owner_(other.owner_), conn_(std::exchange(other.conn_, nullptr)) {}
+    /// `writer`: the reserved writer connection, which goes back to the database rather than to the pool.
+    Lease(SqliteDatabase& owner, Connection* conn, bool writer) : owner_(&owner), conn_(conn), writer_(writer) {}
+    Lease(Lease&& other) noexcept
+        : owner_(other.owner_), conn_(std::exchange(other.conn_, nullptr)), writer_(other.writer_) {}
     Lease& operator=(Lease&&) = delete;
     ~Lease();
 
@@ -349,6 +353,7 @@ class Lease {
   private:
     SqliteDatabase* owner_;
     Connection* conn_;
+    bool writer_;
 };
 
 class SqliteTransaction final : public Transaction {
@@ -415,8 +420,7 @@ class SqliteTransaction final : public Transaction {
 
 class SqliteDatabase final : public Database {
   public:
-    explicit SqliteDatabase(SqliteOptions options) : options_(std::move(options)) {
-        if (options_.max_connections == 0) options_.max_connections = 1;
+    explicit SqliteDatabase(SqliteOptions options) : options_(std::move(options)), pool_(options_.max_connections) {
         const auto dir = options_.file.parent_path();
         if (!dir.empty()) {
             std::error_code ec;
@@ -427,8 +431,7 @@ class SqliteDatabase final : public Database {
         auto first = std::make_unique<Connection>(options_, nullptr);  // creates the file and switches it to WAL
         checkpointer_ = std::make_unique<Checkpointer>(options_);
         first->report_to(checkpointer_.get());
-        idle_.push_back(first.get());
-        all_.push_back(std::move(first));
+        pool_.add_idle(std::move(first));
     }
 
     // Writers of this process queue on a mutex rather than on SQLite's lock: SQLite's busy handler waits by
@@ -501,24 +504,14 @@ class SqliteDatabase final : public Database {
 
     Dialect dialect() const override { return Dialect::sqlite; }
 
-    void release(Connection* conn) noexcept {
+    // A writer's lease comes back while its transaction still holds writer_mutex_, which guards writer_conn_.
+    void release(Connection* conn, bool writer) noexcept {
         const bool healthy = sqlite3_get_autocommit(conn->db()) != 0;
-        std::unique_ptr<Connection> dropped;
-        {
-            std::lock_guard lock(mutex_);
-            if (conn == writer_conn_.get()) {
-                if (!healthy) writer_conn_.reset();  // reopened by the next writer
-                return;
-            }
-            if (healthy) {
-                idle_.push_back(conn);
-            } else {
-                auto it = std::find_if(all_.begin(), all_.end(), [&](auto& c) { return c.get() == conn; });
-                dropped = std::move(*it);
-                all_.erase(it);
-            }
+        if (!writer) {
+            pool_.release(conn, healthy);
+        } else if (!healthy) {
+            writer_conn_.reset();  // reopened by the next writer
         }
-        available_.notify_one();
     }
 
   private:
@@ -527,61 +520,34 @@ class SqliteDatabase final : public Database {
     // the pool, each commit re-read its B-tree pages (7 preads per created task). One writer keeps its cache warm.
     Lease acquire_writer() {
         if (writer_conn_ == nullptr) writer_conn_ = std::make_unique<Connection>(options_, checkpointer_.get());
-        return Lease(*this, writer_conn_.get());
+        return Lease(*this, writer_conn_.get(), true);
     }
 
-    // Hands out an idle connection, opens a new one below max_connections, or waits for one; waiting longer than
-    // busy_timeout means the pool is exhausted (a caller holding transactions too long): unavailable.
+    // Waiting longer than busy_timeout for a pooled connection means the pool is exhausted (a caller holding
+    // transactions too long): unavailable.
     Lease acquire() {
-        std::unique_lock lock(mutex_);
         const auto deadline = std::chrono::steady_clock::now() + options_.busy_timeout;
-        for (;;) {
-            if (!idle_.empty()) {
-                Connection* conn = idle_.back();
-                idle_.pop_back();
-                return Lease(*this, conn);
-            }
-            if (all_.size() + opening_ < options_.max_connections) {
-                ++opening_;
-                lock.unlock();
-                std::unique_ptr<Connection> conn;
-                try {
-                    conn = std::make_unique<Connection>(options_, checkpointer_.get());
-                } catch (...) {
-                    lock.lock();
-                    --opening_;
-                    available_.notify_one();
-                    throw;
-                }
-                lock.lock();
-                --opening_;
-                all_.push_back(std::move(conn));
-                return Lease(*this, all_.back().get());
-            }
-            if (available_.wait_until(lock, deadline) == std::cv_status::timeout) {
-                if (!idle_.empty() || all_.size() + opening_ < options_.max_connections) continue;
-                throw StoreError(Kind::unavailable, "sqlite: all " + std::to_string(options_.max_connections) +
-                                                        " connections to " + options_.file.string() +
-                                                        " stayed in use past busy_timeout");
-            }
+        auto taken =
+            pool_.acquire(deadline, [this] { return std::make_unique<Connection>(options_, checkpointer_.get()); });
+        if (!taken) {
+            throw StoreError(Kind::unavailable, "sqlite: all " + std::to_string(pool_.max_connections()) +
+                                                    " connections to " + options_.file.string() +
+                                                    " stayed in use past busy_timeout");
         }
+        return Lease(*this, taken->conn, false);
     }
 
     SqliteOptions options_;
     std::unique_ptr<Checkpointer> checkpointer_;  // destroyed after the pool's connections, which report to it
     std::timed_mutex writer_mutex_;               // one writer of this process at a time (see begin())
     std::unique_ptr<Connection> writer_conn_;     // guarded by writer_mutex_; not one of the pooled readers
-    std::mutex mutex_;
-    std::condition_variable available_;
-    std::vector<std::unique_ptr<Connection>> all_;
-    std::vector<Connection*> idle_;
-    std::size_t opening_ = 0;
+    ConnectionPool<Connection> pool_;
 };
 
 Lease::~Lease() { give_back(); }
 
 void Lease::give_back() noexcept {
-    if (conn_ != nullptr) owner_->release(std::exchange(conn_, nullptr));
+    if (conn_ != nullptr) owner_->release(std::exchange(conn_, nullptr), writer_);
 }
 
 }  // namespace
