@@ -1,6 +1,7 @@
 #include "runtime/store/postgres_connection.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <array>
 #include <charconv>
@@ -214,6 +215,21 @@ Connection::Connection(const PostgresOptions& options) : address_(server_address
 Connection::~Connection() { PQfinish(conn_); }
 
 bool Connection::broken() const { return broken_ || PQstatus(conn_) != CONNECTION_OK; }
+
+bool Connection::alive() {
+    // A closed session leaves its last words (a FATAL error) and then end-of-file on the socket: each read takes one,
+    // so read while the socket stays readable. A healthy idle connection has nothing to read: one poll, no wait.
+    for (int reads = 0; reads < 4 && !broken(); ++reads) {
+        pollfd fd{.fd = PQsocket(conn_), .events = POLLIN, .revents = 0};
+        if (fd.fd < 0 || ::poll(&fd, 1, 0) < 0) {
+            broken_ = true;
+            break;
+        }
+        if (fd.revents == 0) break;
+        if (PQconsumeInput(conn_) == 0) broken_ = true;
+    }
+    return !broken();
+}
 
 bool Connection::idle() const { return PQtransactionStatus(conn_) == PQTRANS_IDLE; }
 

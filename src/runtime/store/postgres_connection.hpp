@@ -52,6 +52,9 @@ class Connection {
 
     /// The server is gone or ended this session: the pool must drop the connection.
     bool broken() const;
+    /// Reads what the server sent while the connection sat idle, without waiting: false (and broken()) when it closed
+    /// the session meanwhile (restart, terminate_backend, idle timeout), so nothing need be sent to find out.
+    bool alive();
     /// No transaction open: the connection may go back to the pool.
     bool idle() const;
     /// Inside a transaction that an error aborted: every statement but ROLLBACK fails.

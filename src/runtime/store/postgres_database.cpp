@@ -127,6 +127,7 @@ class PostgresTransaction final : public Transaction {
 
     // Sends BEGIN (the first time) and the deferred statements ahead of `last`, all in one round trip.
     Connection::Outcome send(Connection::Statement last, Rows* rows);
+    void replace_lease();
 
     PostgresDatabase& db_;
     std::optional<Lease> lease_;
@@ -248,14 +249,20 @@ Lease::~Lease() {
 }
 
 // A pooled connection may have been closed by the server since its last use (restart, terminate_backend, idle
-// timeout); the first round trip finds out and, nothing having run yet, is safe to repeat on another connection. Only
-// a fresh connection's failure is final.
+// timeout). Before the first round trip it is checked without sending anything (what the server sent meanwhile is
+// read) and replaced; a first round trip that still fails on a dead connection is repeated on another one, unless it
+// held COMMIT: the server may have committed before the connection died, and repeating would do it twice. Only a
+// fresh connection's failure is final.
 Connection::Outcome PostgresTransaction::send(Connection::Statement last, Rows* rows) {
     std::vector<Connection::Statement> before;
     before.reserve(deferred_.size() + 1);
     if (!begun_) before.push_back({begin_sql_, {}});
     for (const auto& d : deferred_) before.push_back({d.sql, d.params});
     for (;;) {
+        if (!begun_ && !lease_->fresh() && !(*lease_)->alive()) {
+            replace_lease();
+            continue;
+        }
         try {
             auto outcome = before.empty() ? (*lease_)->run(last.sql, last.params, rows)
                                           : (*lease_)->run_pipeline(before, last, rows);
@@ -263,15 +270,19 @@ Connection::Outcome PostgresTransaction::send(Connection::Statement last, Rows* 
             deferred_.clear();
             return outcome;
         } catch (const StoreError&) {
-            if (begun_ || lease_->fresh() || !(*lease_)->broken()) {
+            if (begun_ || lease_->fresh() || !(*lease_)->broken() || last.sql == "COMMIT") {
                 begun_ = true;      // the server may hold the transaction open: ROLLBACK on destruction
                 deferred_.clear();  // failed or skipped with the pipeline; the transaction cannot commit now
                 throw;
             }
         }
-        lease_.reset();  // drops the broken connection
-        lease_.emplace(db_.acquire());
+        replace_lease();
     }
+}
+
+void PostgresTransaction::replace_lease() {
+    lease_.reset();  // drops the broken connection
+    lease_.emplace(db_.acquire());
 }
 
 }  // namespace

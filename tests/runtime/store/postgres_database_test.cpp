@@ -186,6 +186,27 @@ TEST_F(PostgresDatabaseTest, TerminatedConnectionsAreReplacedOnTheNextBegin) {
     EXPECT_EQ(contract::count_items(*db), 1);
 }
 
+// A task's create is one round trip (BEGIN, deferred INSERTs, COMMIT): a round trip holding COMMIT is never repeated
+// on another connection (it may have committed before the connection died), so a stale pooled connection must be
+// found before anything is sent.
+TEST_F(PostgresDatabaseTest, ATransactionSentWhollyWithItsCommitMovesOffATerminatedPooledConnection) {
+    auto db = open(1);
+    db->migrate(contract::kMigrations);
+    std::int64_t pid = 0;
+    {
+        auto tx = db->begin(Access::read);
+        pid = backend_pid(*tx);
+    }
+    terminate_backends({pid});
+    {
+        auto tx = db->begin(Access::write);
+        tx->execute_deferred("INSERT INTO items (id, name) VALUES ($1, $2)", {std::int64_t{1}, std::string("one")});
+        tx->execute_deferred("INSERT INTO items (id, name) VALUES ($1, $2)", {std::int64_t{2}, std::string("two")});
+        tx->commit();
+    }
+    EXPECT_EQ(contract::count_items(*db), 2);
+}
+
 TEST_F(PostgresDatabaseTest, ConnectionLostInsideATransactionIsUnavailableAndNotReused) {
     auto db = open(1);
     db->migrate(contract::kMigrations);
