@@ -61,15 +61,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-STAMP=$(date +%Y-%m-%d-%H%M%S)
-mkdir -p "$RESULTS_DIR"
-REPORT="$RESULTS_DIR/cluster-$STAMP.md"
-RAW="$RESULTS_DIR/cluster-$STAMP.raw.txt"
-NOTES="$WORK/notes.txt"
-: >"$RAW"; : >"$NOTES"
-CLK_TCK=$(getconf CLK_TCK)
-note() { echo "$*" | tee -a "$NOTES" >&2; }
-log() { echo "[cluster_bench] $*" >&2; }
+# shellcheck source=bench/report_files.sh
+source "$ROOT/bench/report_files.sh"
+open_report cluster
 json_get() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 # --- setups ----------------------------------------------------------------------------------------------------

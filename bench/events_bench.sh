@@ -58,15 +58,9 @@ stop_server() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-STAMP=$(date +%Y-%m-%d-%H%M%S)
-mkdir -p "$RESULTS_DIR"
-REPORT="$RESULTS_DIR/events-$STAMP.md"
-RAW="$RESULTS_DIR/events-$STAMP.raw.txt"
-NOTES="$WORK/notes.txt"
-: >"$RAW"; : >"$NOTES"
-CLK_TCK=$(getconf CLK_TCK)
-note() { echo "$*" | tee -a "$NOTES" >&2; }
-log() { echo "[events_bench] $*" >&2; }
+# shellcheck source=bench/report_files.sh
+source "$ROOT/bench/report_files.sh"
+open_report events
 
 # The server's open-file limit: 65536 when allowed, else the hard limit.
 if (ulimit -n 65536) 2>/dev/null; then NOFILE=65536; else

@@ -55,18 +55,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-STAMP=$(date +%Y-%m-%d-%H%M%S)
-mkdir -p "$RESULTS_DIR"
-REPORT="$RESULTS_DIR/http-$STAMP.md"
-RAW="$RESULTS_DIR/http-$STAMP.raw.txt"
+# shellcheck source=bench/report_files.sh
+source "$ROOT/bench/report_files.sh"
+open_report http
 RUNS="$WORK/runs.tsv"   # server route kind rep target rps p50 p90 p99 max requests status_err sock_err cpu other
 MEM="$WORK/mem.tsv"     # server rss_idle_kb rss_after_kb hwm_kb
-NOTES="$WORK/notes.txt"
-: >"$RUNS"; : >"$MEM"; : >"$NOTES"; : >"$RAW"
-CLK_TCK=$(getconf CLK_TCK)
-
-note() { echo "$*" | tee -a "$NOTES" >&2; }
-log() { echo "[http_bench] $*" >&2; }
+: >"$RUNS"; : >"$MEM"
 
 free_port() {
     "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
