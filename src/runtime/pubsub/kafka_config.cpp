@@ -24,16 +24,6 @@ void set(rd_kafka_conf_t* conf, const char* name, const std::string& value) {
         throw std::invalid_argument(std::string("kafka: ") + name + ": " + error);
 }
 
-void forward_log(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
-    auto text = std::string("kafka ") + rd_kafka_name(rk) + " " + facility + ": " + message;
-    if (level <= 3)
-        log::error(text);
-    else if (level <= 5)
-        log::warn(text);
-    else
-        log::debug(text);
-}
-
 std::string security_protocol(const KafkaOptions& o) {
     if (o.auth_type == "password") return o.disable_tls ? "sasl_plaintext" : "sasl_ssl";
     if (o.auth_type == "mtls") return "ssl";
@@ -62,6 +52,16 @@ Config common_config(const KafkaOptions& o) {
 }
 
 }  // namespace
+
+void forward_log(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+    auto text = std::string("kafka ") + rd_kafka_name(rk) + " " + facility + ": " + message;
+    if (level <= 3)
+        log::error(text);
+    else if (level <= 5)
+        log::warn(text);
+    else
+        log::debug(text);
+}
 
 void validate(const KafkaOptions& o) {
     auto bad = [](const std::string& why) { throw std::invalid_argument("kafka: " + why); };

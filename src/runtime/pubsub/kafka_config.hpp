@@ -8,6 +8,9 @@
 
 namespace todoai::pubsub::kafka {
 
+/// librdkafka's log lines into ours (syslog levels: <= 3 error, <= 5 warn, else debug); every handle's default.
+void forward_log(const rd_kafka_t* rk, int level, const char* facility, const char* message);
+
 /// Throws std::invalid_argument naming the option and what is accepted.
 void validate(const KafkaOptions& options);
 

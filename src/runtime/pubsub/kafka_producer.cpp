@@ -29,6 +29,7 @@ Producer::Producer(const KafkaOptions& options) : timeout_(options.publish_timeo
     rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
     rd_kafka_conf_set_stats_cb(conf.get(), on_statistics);
     rd_kafka_conf_set_error_cb(conf.get(), on_error);
+    rd_kafka_conf_set_log_cb(conf.get(), on_log);
     char error[512];
     handle_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), error, sizeof error));
     if (!handle_) throw std::invalid_argument(std::string("kafka: cannot create the producer: ") + error);
@@ -133,6 +134,7 @@ void Producer::read_statistics(std::string_view json) {
     const bool was_ready = ready();
     broker_up_ = up;
     warm_ = warm;
+    if (ready()) was_ready_ = true;
     if (ready() != was_ready) {
         log::info(ready() ? "kafka: producer ready (a broker is up, producer id assigned)"
                           : "kafka: producer not ready (no broker up or no producer id)");
@@ -151,8 +153,21 @@ void Producer::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaqu
     } else if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
         self->broker_up_ = false;  // statistics confirm it within one interval; readiness reacts now
     }
-    log::warn(std::string("kafka: producer: ") + rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(err)) + ": " +
-              reason);
+    const auto text =
+        std::string("kafka: producer: ") + rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(err)) + ": " + reason;
+    if (self->was_ready_ || err == RD_KAFKA_RESP_ERR__FATAL)
+        log::warn(text);
+    else
+        log::debug(text);
+}
+
+void Producer::on_log(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+    const auto* self = static_cast<const Producer*>(rd_kafka_opaque(rk));
+    if (self != nullptr && !self->was_ready_) {
+        log::debug(std::string("kafka ") + rd_kafka_name(rk) + " " + facility + ": " + message);
+        return;
+    }
+    forward_log(rk, level, facility, message);
 }
 
 bool Producer::wait_ready(std::chrono::milliseconds timeout) {

@@ -45,6 +45,7 @@ class Producer {
     static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* record, void* opaque);
     static int on_statistics(rd_kafka_t* rk, char* json, std::size_t length, void* opaque);
     static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+    static void on_log(const rd_kafka_t* rk, int level, const char* facility, const char* message);
     void read_statistics(std::string_view json);
     void serve_callbacks();
 
@@ -53,6 +54,9 @@ class Producer {
     std::atomic<bool> broker_up_{false};
     std::atomic<bool> warm_{false};
     std::atomic<bool> fatal_{false};
+    // Until the producer was first ready, failing connections are what start-up waits through: logged at debug, so
+    // brokers that never answer end in the caller's one line naming them, not in a burst of librdkafka's.
+    std::atomic<bool> was_ready_{false};
     std::mutex ready_mutex_;
     std::condition_variable ready_changed_;
     std::atomic<bool> stopping_{false};
