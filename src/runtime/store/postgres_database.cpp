@@ -54,15 +54,15 @@ class Lease {
 };
 
 // BEGIN is not sent on its own: it goes with the transaction's first statement, and deferred statements go with the
-// next one or with COMMIT, each group in one round trip (libpq pipeline mode). A task's create (BEGIN, two INSERTs,
-// COMMIT) thus takes two round trips, not four.
+// next one or with COMMIT, each group in one round trip (libpq pipeline mode). A task's create (BEGIN, two deferred
+// INSERTs, COMMIT) thus takes one round trip, not four.
 class PostgresTransaction final : public Transaction {
   public:
     PostgresTransaction(PostgresDatabase& db, Lease lease, std::string_view begin_sql)
         : db_(db), lease_(std::move(lease)), begin_sql_(begin_sql) {}
 
     ~PostgresTransaction() override {
-        if (done_ || !begun_ || (*lease_)->broken() || (*lease_)->idle()) return;
+        if (done_ || !begun_ || !lease_ || (*lease_)->broken() || (*lease_)->idle()) return;
         try {
             (*lease_)->exec("ROLLBACK");
         } catch (const StoreError&) {
@@ -97,7 +97,7 @@ class PostgresTransaction final : public Transaction {
             done_ = true;
             return;
         }
-        if ((*lease_)->in_failed_transaction()) {
+        if (connection().in_failed_transaction()) {
             throw StoreError(Kind::other, "postgres: cannot commit: an earlier error aborted the transaction");
         }
         done_ = true;  // whatever COMMIT answers, the transaction is over
@@ -111,7 +111,7 @@ class PostgresTransaction final : public Transaction {
     void exec_script(std::string_view sql) {
         check_open(sql);
         if (!begun_ || !deferred_.empty()) send({"SELECT 1", {}}, nullptr);  // the simple protocol cannot pipeline
-        (*lease_)->exec(sql);
+        connection().exec(sql);
     }
 
   private:
@@ -123,6 +123,13 @@ class PostgresTransaction final : public Transaction {
     void check_open(std::string_view sql) const {
         if (done_)
             throw StoreError(Kind::other, "postgres: transaction already committed: " + std::string(sql_head(sql)));
+    }
+
+    // The lease's connection; none when replacing a dead one failed (the server is down): unavailable.
+    Connection& connection() const {
+        if (!lease_)
+            throw StoreError(Kind::unavailable, "postgres: the transaction lost its connection and no other was had");
+        return **lease_;
     }
 
     // Sends BEGIN (the first time) and the deferred statements ahead of `last`, all in one round trip.
@@ -254,6 +261,7 @@ Lease::~Lease() {
 // held COMMIT: the server may have committed before the connection died, and repeating would do it twice. Only a
 // fresh connection's failure is final.
 Connection::Outcome PostgresTransaction::send(Connection::Statement last, Rows* rows) {
+    connection();  // throws if an earlier replacement found none
     std::vector<Connection::Statement> before;
     before.reserve(deferred_.size() + 1);
     if (!begun_) before.push_back({begin_sql_, {}});
