@@ -22,6 +22,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
+# stop_in_order KAFKA_PID FIFO_HOLDER_PID SERVICE_PID...: the services first (their relays drain into Kafka on the
+# way out), then the Kafka peer and its fifo holder; each group TERM, then up to 15 s, then KILL. Polls rather than
+# `wait`s: the pids may not be this shell's children (--stop), and a wait in an EXIT trap after Ctrl-C returns early.
+stop_in_order() {
+    local group pid
+    for group in "${*:3}" "${*:1:2}"; do
+        for pid in $group; do kill -TERM "$pid" 2>/dev/null || true; done
+        for pid in $group; do
+            for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            kill -KILL "$pid" 2>/dev/null || true
+        done
+    done
+}
+
 MODE=foreground
 case ${1:-} in
 --background) MODE=background ;;
@@ -29,14 +43,7 @@ case ${1:-} in
     dir=${2:?usage: dev-cluster.sh --stop CLUSTER_DIR}
     [[ -f $dir/cluster.env ]] || { echo "dev-cluster: no $dir/cluster.env" >&2; exit 1; }
     read -r -a pids <<<"$(sed -n 's/^PIDS="\(.*\)"$/\1/p' "$dir/cluster.env")"
-    # The services first (their relays drain into Kafka on the way out), then the Kafka peer and its fifo holder.
-    for group in "${pids[*]:2}" "${pids[*]:0:2}"; do
-        for pid in $group; do kill -TERM "$pid" 2>/dev/null || true; done
-        for pid in $group; do
-            for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-            kill -KILL "$pid" 2>/dev/null || true
-        done
-    done
+    stop_in_order "${pids[@]}"
     bash "$ROOT/tests/support/postgres_server.sh" stop "$dir/postgres" || true
     exit 0
     ;;
@@ -64,12 +71,7 @@ stop_all() {
     trap - INT TERM EXIT
     echo
     echo "dev-cluster: stopping"
-    local pid
-    # The services first (their relays drain into Kafka on the way out), then the Kafka peer and its fifo holder.
-    for pid in "${PIDS[@]:2}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]:2}"; do wait "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]:0:2}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]:0:2}"; do wait "$pid" 2>/dev/null || true; done
+    stop_in_order "${PIDS[@]}"
     bash "$ROOT/tests/support/postgres_server.sh" stop "$CLUSTER_DIR/postgres" || true
     echo "dev-cluster: stopped (logs kept in $CLUSTER_DIR)"
 } >&2
@@ -96,9 +98,11 @@ DATABASE_URL=$(cat "$CLUSTER_DIR/postgres/url")
 # Kafka peer: its first stdout line is "bootstrap=host:port,...". Its stdin stays open on a fifo (EOF stops it)
 # held by a sleeping writer, which outlives this script in --background mode.
 mkfifo "$CLUSTER_DIR/kafka.in"
-"$KAFKA_MOCK" <"$CLUSTER_DIR/kafka.in" >"$CLUSTER_DIR/kafka.out" 2>"$CLUSTER_DIR/kafka.log" &
+# It and the fifo's holder ignore SIGINT: Ctrl-C reaches the whole foreground group, and the services must drain into
+# the peer before it goes (stop_all stops it last).
+(trap '' INT && exec "$KAFKA_MOCK" <"$CLUSTER_DIR/kafka.in" >"$CLUSTER_DIR/kafka.out" 2>"$CLUSTER_DIR/kafka.log") &
 PIDS+=($!)
-sleep infinity >"$CLUSTER_DIR/kafka.in" 2>/dev/null &
+(trap '' INT && exec sleep infinity >"$CLUSTER_DIR/kafka.in" 2>/dev/null) &
 PIDS+=($!)
 for _ in $(seq 100); do grep -q '^bootstrap=' "$CLUSTER_DIR/kafka.out" 2>/dev/null && break; sleep 0.1; done
 KAFKA_BROKERS=$(sed -n 's/^bootstrap=//p' "$CLUSTER_DIR/kafka.out" | head -1)

@@ -142,12 +142,15 @@ std::string run_command(rd_kafka_mock_cluster_t* cluster, int brokers, const std
     return "error unknown command '" + verb + "' (broker-down <id>, broker-up <id>, all-down, all-up)";
 }
 
-// A signalfd for SIGTERM/SIGINT, blocked first so librdkafka's threads (started later) inherit the mask.
+// A signalfd for SIGTERM/SIGINT, blocked first so librdkafka's threads (started later) inherit the mask. A SIGINT its
+// starter ignores stays ignored (Linux queues a blocked signal even when ignored): dev-cluster.sh keeps the peer up
+// through Ctrl-C until the services have drained into it.
 int block_termination_signals() {
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGINT);
+    struct sigaction interrupt {};
+    if (sigaction(SIGINT, nullptr, &interrupt) != 0 || interrupt.sa_handler != SIG_IGN) sigaddset(&mask, SIGINT);
     pthread_sigmask(SIG_BLOCK, &mask, nullptr);
     return signalfd(-1, &mask, SFD_CLOEXEC);
 }
