@@ -67,7 +67,6 @@ if (ulimit -n 65536) 2>/dev/null; then NOFILE=65536; else
     NOFILE=$(ulimit -Hn); note "ulimit -n 65536 not permitted here; the server runs with the hard limit $NOFILE"; fi
 
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-core_ticks() { awk -v c="cpu$1" '$1==c {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
 # children's user+sys seconds so far (bash `times`, second line; run in this shell, not in a $(...) subshell)
 child_cpu_to() { times >"$1"; }
 child_cpu() { awk 'NR==2 {n=0; for (i=1;i<=2;i++) {split($i,a,"m"); sub("s","",a[2]); n+=a[1]*60+a[2]} print n}' "$1"; }
@@ -115,13 +114,7 @@ run() {
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-a0=$(core_ticks "$SERVER_CPU"); b0=$(core_ticks "$CLIENT_CPU"); sleep 1
-a1=$(core_ticks "$SERVER_CPU"); b1=$(core_ticks "$CLIENT_CPU")
-busy_pct() { awk -v p="$1" -v q="$2" 'BEGIN{split(p,x," "); split(q,y," "); t=y[2]-x[2]; printf "%.0f", t>0 ? (y[1]-x[1])/t*100 : 0}'; }
-pre_s=$(busy_pct "$a0" "$a1"); pre_c=$(busy_pct "$b0" "$b1")
-if (( pre_s > 10 || pre_c > 10 )); then
-    note "WARNING: before the run cpu $SERVER_CPU was ${pre_s}% and cpu $CLIENT_CPU ${pre_c}% busy with other work: figures are indicative only"
-fi
+warn_if_busy "$SERVER_CPU" "$CLIENT_CPU"
 log "work dir $WORK; server on cpu $SERVER_CPU, tools on cpu $CLIENT_CPU; load average $LOAD_BEFORE"
 
 [[ ${SKIP_LATENCY:-0} == 1 ]] || for i in $(seq "$REPEAT_LATENCY"); do
@@ -155,7 +148,7 @@ busy_runs=$(cat "$WORK"/*.txt 2>/dev/null | awk '{for (i=2;i<=NF;i++) {split($i,
     echo "* date: $(date -u +%Y-%m-%dT%H:%M:%SZ); repo HEAD $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet -- src 2>/dev/null || echo ' (src/ dirty in the work tree)') (the binary may be older: see its build time)"
     echo "* binary: $TODOAI_BIN, built $(date -u -r "$TODOAI_BIN" +%Y-%m-%dT%H:%MZ); each run on a fresh server and data dir; server on cpu $SERVER_CPU (ulimit -n $NOFILE), tool on cpu $CLIENT_CPU"
     echo "* host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load average before $LOAD_BEFORE, after $LOAD_AFTER"
-    if (( busy_runs > 0 )) || (( pre_s > 10 || pre_c > 10 )); then
+    if (( busy_runs > 0 )) || (( PRE_BUSY_A > 10 || PRE_BUSY_B > 10 )); then
         echo "* **indicative only**: $busy_runs run(s) shared a core with other work (> 10% \"others\"); measure again on a quiet machine"
     fi
     backlog_runs=$(awk '{for (i=2;i<=NF;i++) {split($i,kv,"="); if (kv[1]=="last_scheduled_vs_t0_ms" && kv[2] > 0) n++}} END {print n+0}' \

@@ -66,12 +66,7 @@ free_port() {
     "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-# core_ticks CPU -> "busy total" ticks of one core (busy includes steal)
-# (a list such as 0,1 sums those cores: SERVER_CPU=0,1 CLIENT_CPU=0,1 runs everything unpinned on both cores)
-core_ticks() {
-    awk -v list="$1" 'BEGIN {n = split(list, cs, ","); for (i = 1; i <= n; i++) want["cpu" cs[i]] = 1}
-        $1 in want {b += $2+$3+$4+$7+$8+$9; t += $2+$3+$4+$5+$6+$7+$8+$9} END {print b+0, t+0}' /proc/stat
-}
+# core_ticks (report_files.sh) takes a list such as 0,1: SERVER_CPU=0,1 CLIENT_CPU=0,1 runs everything unpinned
 now_s() { date +%s.%N; }
 rss_kb() { awk -v k="$2:" '$1==k {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 json_get() { "$PYTHON" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
@@ -183,13 +178,7 @@ measure() {
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 # Pre-flight: how busy are the two cores before we start anything (1 s sample)?
-a0=$(core_ticks "$SERVER_CPU"); b0=$(core_ticks "$CLIENT_CPU"); sleep 1
-a1=$(core_ticks "$SERVER_CPU"); b1=$(core_ticks "$CLIENT_CPU")
-busy_pct() { awk -v p="$1" -v q="$2" 'BEGIN{split(p,x," "); split(q,y," "); t=y[2]-x[2]; printf "%.0f", t>0 ? (y[1]-x[1])/t*100 : 0}'; }
-pre_s=$(busy_pct "$a0" "$a1"); pre_c=$(busy_pct "$b0" "$b1")
-if (( pre_s > 10 || pre_c > 10 )); then
-    note "WARNING: before the run, cpu $SERVER_CPU was ${pre_s}% and cpu $CLIENT_CPU ${pre_c}% busy with other work: figures are indicative only"
-fi
+warn_if_busy "$SERVER_CPU" "$CLIENT_CPU"
 log "work dir $WORK; DURATION=$DURATION REPEAT=$REPEAT CONNS=$CONNS; server on cpu $SERVER_CPU, wrk on cpu $CLIENT_CPU"
 log "load average now: $LOAD_BEFORE (anything else busy on these cores skews the figures)"
 
