@@ -22,6 +22,8 @@ Platform::Platform(const Config& c, std::span<const Service> services, const std
         dead_letters_ = std::make_unique<pubsub::DeadLetterStore>(*bus_store_);
         bus_ = pubsub::make_memory_bus(*dead_letters_, clock);
     }
+    counting_bus_ = std::make_unique<pubsub::CountingBus>(*bus_, delivery_metrics_);
+    metrics.add_section([this] { return delivery_metrics_.render(); });
     if (runs(Service::todo)) {
         // The same router, the same app-token check an HTTP call would meet.
         in_process_.add(std::string(info(Service::todo).app_id),
@@ -41,9 +43,10 @@ bool Platform::runs(Service service) const {
 pubsub::Bus& Platform::bus_for(Service service) {
     // The in-process bus keeps the plain names: its dead letters are replayed to the group that failed them, which
     // must still exist after a restart.
-    if (!kafka_) return *bus_;
+    if (!kafka_) return *counting_bus_;
     const std::string suffix = service == Service::websocket ? replica_id : "";
-    return *named_buses_.emplace_back(std::make_unique<GroupNamingBus>(*bus_, config.kafka_consumer_group, suffix));
+    return *named_buses_.emplace_back(
+        std::make_unique<GroupNamingBus>(*counting_bus_, config.kafka_consumer_group, suffix));
 }
 
 invoke::Invoker& Platform::todo_invoker() {

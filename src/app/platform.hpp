@@ -19,6 +19,7 @@
 #include "runtime/invoke/in_process_invoker.hpp"
 #include "runtime/pubsub/bus.hpp"
 #include "runtime/pubsub/dead_letter_store.hpp"
+#include "runtime/pubsub/delivery_metrics.hpp"
 #include "runtime/pubsub/topic_layout.hpp"
 
 namespace todoai::app {
@@ -59,6 +60,8 @@ class Platform {
     std::unique_ptr<store::Database> bus_store_;
     std::unique_ptr<pubsub::DeadLetterStore> dead_letters_;
     std::unique_ptr<pubsub::Bus> bus_;
+    pubsub::DeliveryMetrics delivery_metrics_;           // on /metrics with the HTTP figures
+    std::unique_ptr<pubsub::CountingBus> counting_bus_;  // what services subscribe through, around bus_
     std::vector<std::unique_ptr<GroupNamingBus>> named_buses_;
     invoke::InProcessInvoker in_process_;
     std::unique_ptr<invoke::HttpInvoker> http_invoker_;

@@ -1,4 +1,7 @@
 // The todo service's CRUD flow over real HTTP against the real binary.
+#include <chrono>
+#include <thread>
+
 #include "integration/todoai_fixture.hpp"
 #include "runtime/auth/jwt.hpp"
 
@@ -152,6 +155,15 @@ TEST_F(TaskCrud, HealthReadyMetricsAndOpenApi) {
     ASSERT_EQ(metrics.status, 200);
     EXPECT_NE(metrics.body.find("todoai_http_requests_total"), std::string::npos);
     EXPECT_NE(metrics.body.find("/api/{user_id}/tasks"), std::string::npos);
+    // The consumers' answers follow as the relay delivers the task's event (asynchronously): scraped until seen.
+    const std::string delivered =
+        R"(todoai_events_total{group="audit-service",topic="task-events",outcome="success"} 1)";
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (metrics.body.find(delivered) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        metrics = client_->request("GET", "/metrics");
+    }
+    EXPECT_NE(metrics.body.find(delivered), std::string::npos) << metrics.body;
     auto openapi = client_->request("GET", "/openapi.json");
     ASSERT_EQ(openapi.status, 200);
     EXPECT_EQ(str(openapi.json().at("openapi")).substr(0, 3), "3.1");

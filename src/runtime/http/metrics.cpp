@@ -95,6 +95,7 @@ struct Metrics::Impl {
     mutable std::shared_mutex mutex;
     // Slots are never removed, so a pointer found under the read lock stays valid after it is released.
     std::unordered_map<Key, std::unique_ptr<Slot>, KeyHash, KeyEq> slots;
+    std::vector<std::function<std::string()>> sections;  // added before serving, read-only after
 
     Slot& slot(std::string_view method, std::string_view route, int status) {
         const KeyView key{method, route, status};
@@ -121,6 +122,8 @@ void Metrics::observe(std::string_view method, std::string_view route, int statu
     slot.sum_ns.fetch_add(static_cast<std::uint64_t>(ns), std::memory_order_relaxed);
     slot.buckets[bucket].fetch_add(1, std::memory_order_relaxed);
 }
+
+void Metrics::add_section(std::function<std::string()> section) { impl_->sections.push_back(std::move(section)); }
 
 std::string Metrics::render() const {
     struct Histogram {
@@ -189,6 +192,7 @@ std::string Metrics::render() const {
     out += "todoai_process_uptime_seconds ";
     append_number(out, std::chrono::duration<double>(std::chrono::steady_clock::now() - impl_->started).count());
     out += '\n';
+    for (const auto& section : impl_->sections) out += section();
     return out;
 }
 

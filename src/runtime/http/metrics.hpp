@@ -1,6 +1,7 @@
 #pragma once
 // Prometheus metrics: request counts and latency histograms per route, method and status.
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -8,7 +9,7 @@
 namespace todoai::http {
 
 class Metrics {
-public:
+  public:
     Metrics();
     ~Metrics();
 
@@ -19,7 +20,11 @@ public:
     /// todoai_http_request_duration_seconds histogram{method,route}, plus process uptime.
     std::string render() const;
 
-private:
+    /// More exposition text, appended to render()'s on every scrape (the event bus's counts: app/ wires it). Call
+    /// before the server starts; `section` must be thread-safe.
+    void add_section(std::function<std::string()> section);
+
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -49,6 +49,16 @@ TEST(MetricsTest, HistogramBucketsAreCumulativeAndInclusive) {
     EXPECT_TRUE(has_line(text, "# TYPE todoai_http_request_duration_seconds histogram"));
 }
 
+TEST(MetricsTest, AddedSectionsFollowOnEveryScrape) {
+    Metrics m;
+    int scrapes = 0;
+    m.add_section([&] { return "section_scrapes " + std::to_string(++scrapes) + "\n"; });
+    EXPECT_TRUE(has_line(m.render(), "section_scrapes 1"));
+    const auto text = m.render();
+    EXPECT_TRUE(has_line(text, "section_scrapes 2")) << text;
+    EXPECT_LT(text.find("todoai_process_uptime_seconds"), text.find("section_scrapes")) << "appended after ours";
+}
+
 TEST(MetricsTest, EscapesLabelValues) {
     Metrics m;
     m.observe("GET", "/a\"b\\c\n", 200, 1ms);
