@@ -74,7 +74,11 @@ void CountingBus::subscribe_batch(std::string_view topic, std::string_view group
                           handler = std::move(handler)](std::span<const Message> batch) {
                              try {
                                  auto results = handler(batch);
-                                 for (const auto& result : results) metrics_.count(group, topic, result.outcome);
+                                 std::uint64_t by_outcome[3] = {};  // one count() per outcome, not per message
+                                 for (const auto& result : results) ++by_outcome[static_cast<int>(result.outcome)];
+                                 for (const auto outcome : {Outcome::success, Outcome::retry, Outcome::drop})
+                                     if (by_outcome[static_cast<int>(outcome)] != 0)
+                                         metrics_.count(group, topic, outcome, by_outcome[static_cast<int>(outcome)]);
                                  return results;
                              } catch (...) {
                                  metrics_.count(group, topic, Outcome::retry, batch.size());
