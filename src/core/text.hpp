@@ -14,4 +14,19 @@ inline std::string to_lower_ascii(std::string_view text) {
     return out;
 }
 
+/// Appends `value` as a Prometheus label value (text exposition format 0.0.4): backslash, double quote and newline
+/// escaped.
+inline void append_prometheus_label(std::string& out, std::string_view value) {
+    for (const char c : value) {
+        if (c == '\\' || c == '"') {
+            out += '\\';
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+}
+
 }  // namespace todoai

@@ -12,6 +12,8 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "core/text.hpp"
+
 namespace todoai::http {
 namespace {
 
@@ -62,19 +64,6 @@ struct Slot {
     std::atomic<std::uint64_t> sum_ns{0};
     std::array<std::atomic<std::uint64_t>, kLe.size()> buckets{};  // not cumulative; summed when rendered
 };
-
-void append_label(std::string& out, std::string_view value) {
-    for (const char c : value) {
-        if (c == '\\' || c == '"') {
-            out += '\\';
-            out += c;
-        } else if (c == '\n') {
-            out += "\\n";
-        } else {
-            out += c;
-        }
-    }
-}
 
 void append_number(std::string& out, std::uint64_t v) {
     char buf[24];
@@ -153,9 +142,9 @@ std::string Metrics::render() const {
     for (const auto& [key, count] : counts) {
         const auto& [route, method, status] = key;
         out += "todoai_http_requests_total{method=\"";
-        append_label(out, method);
+        append_prometheus_label(out, method);
         out += "\",route=\"";
-        append_label(out, route);
+        append_prometheus_label(out, route);
         out += "\",status=\"";
         append_number(out, static_cast<std::uint64_t>(status));
         out += "\"} ";
@@ -166,9 +155,9 @@ std::string Metrics::render() const {
     out += "# TYPE todoai_http_request_duration_seconds histogram\n";
     for (const auto& [key, h] : histograms) {
         std::string labels = "method=\"";
-        append_label(labels, key.second);
+        append_prometheus_label(labels, key.second);
         labels += "\",route=\"";
-        append_label(labels, key.first);
+        append_prometheus_label(labels, key.first);
         labels += '"';
         std::uint64_t cumulative = 0;
         for (std::size_t i = 0; i < kLe.size(); ++i) {

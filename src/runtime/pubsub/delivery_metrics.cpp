@@ -1,5 +1,7 @@
 #include "runtime/pubsub/delivery_metrics.hpp"
 
+#include "core/text.hpp"
+
 namespace todoai::pubsub {
 namespace {
 
@@ -13,18 +15,6 @@ std::string_view outcome_name(Outcome outcome) {
             return "drop";
     }
     return "unknown";
-}
-
-// A label value: backslash, double quote and newline escaped (exposition format 0.0.4).
-void append_label(std::string& out, std::string_view value) {
-    for (const char c : value) {
-        if (c == '\n') {
-            out += "\\n";
-            continue;
-        }
-        if (c == '\\' || c == '"') out += '\\';
-        out += c;
-    }
 }
 
 }  // namespace
@@ -43,9 +33,9 @@ std::string DeliveryMetrics::render() const {
     for (const auto& [key, n] : counts_) {
         const auto& [group, topic, outcome] = key;
         out += "todoai_events_total{group=\"";
-        append_label(out, group);
+        append_prometheus_label(out, group);
         out += "\",topic=\"";
-        append_label(out, topic);
+        append_prometheus_label(out, topic);
         out += "\",outcome=\"";
         out += outcome_name(outcome);
         out += "\"} " + std::to_string(n) + "\n";
