@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
-# Installs everything todoai needs to build, run, test and benchmark on Debian 12 (apt-get only; idempotent).
+# Installs what todoai needs on Debian 12 (idempotent; offline once everything is cached).
+#   scripts/install-deps.sh run    what building and running the embedded default needs (scripts/run.sh)
+#   scripts/install-deps.sh        everything: also the test and benchmark peers (scripts/test.sh, CI)
+# Peers from the other registries (Kafka's broker, daprd, helm, ...) each have a script in scripts/install/, which
+# installs into ${TODOAI_CACHE:-$HOME/.cache/todoai}, outside the work tree.
 set -euo pipefail
+mode=${1:-test}
+case "$mode" in run | test) ;; *) echo "install-deps.sh: unknown mode '$mode' (run or test)" >&2; exit 2 ;; esac
 
-packages=(
+run_packages=(
     build-essential cmake ninja-build ccache pkg-config git
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-    libsqlite3-dev sqlite3 libpq-dev postgresql-15 librdkafka-dev libical-dev libsodium-dev libjwt-dev
-    libspdlog-dev libcli11-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
-    wrk kcat curl sqlite3 python3 python3-fastapi uvicorn python3-jwt python3-websockets python3-uvloop python3-httptools
+    libsqlite3-dev libpq-dev librdkafka-dev libical-dev libsodium-dev libjwt-dev
+    libspdlog-dev libcli11-dev libyaml-cpp-dev
+)
+test_packages=(
+    libgtest-dev libgmock-dev libbenchmark-dev sqlite3 postgresql-15
+    wrk kcat curl python3 python3-fastapi uvicorn python3-jwt python3-websockets python3-uvloop python3-httptools
     chromium nodejs
 )
+packages=("${run_packages[@]}")
+[[ $mode == test ]] && packages+=("${test_packages[@]}")
 
 missing=()
 for p in "${packages[@]}"; do
@@ -17,7 +28,7 @@ for p in "${packages[@]}"; do
 done
 # Debian's nodejs comes without npm (a separate package); a nodejs that carries npm itself (NodeSource's) conflicts
 # with that package, so it is asked for only when the command is missing.
-command -v npm >/dev/null || missing+=(npm)
+[[ $mode == test ]] && ! command -v npm >/dev/null && missing+=(npm)
 
 if ((${#missing[@]})); then
     sudo_cmd=()
@@ -25,6 +36,7 @@ if ((${#missing[@]})); then
     "${sudo_cmd[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+[[ $mode == run ]] && exit 0
 
 # The browser tests' npm packages (playwright-core, pinned by package-lock.json), from the repository root.
 cd "$(dirname "$0")/.."
@@ -33,3 +45,9 @@ installed=$(node -p 'require("./node_modules/playwright-core/package.json").vers
 if [[ "$locked" != "$installed" ]]; then
     npm ci --no-audit --no-fund
 fi
+
+# Test peers from the other registries, one script each.
+for peer in scripts/install/*.sh; do
+    [[ -e $peer ]] || continue
+    bash "$peer"
+done

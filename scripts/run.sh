@@ -4,6 +4,6 @@
 # Arguments are passed to todoai, e.g. scripts/run.sh --port 9000.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh run
 bash scripts/build.sh -DTODOAI_TESTS=OFF -DTODOAI_BENCH=OFF
 exec ./build/todoai "$@"
