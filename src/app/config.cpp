@@ -87,9 +87,53 @@ void add_options(CLI::App& cmd, Config& c) {
     cmd.add_option("--access-log", c.access_log, "Log one JSON line per request (true/false)")
         ->envname("TODOAI_ACCESS_LOG")
         ->capture_default_str();
-    cmd.add_option("--http-threads", c.http_threads,
-                   "HTTP io threads (0 = one per core; on PostgreSQL one per pooled connection)")
+    cmd.add_option("--http-threads", c.http_threads, "HTTP io threads (0 = one per core)")
         ->envname("TODOAI_HTTP_THREADS")
+        ->capture_default_str();
+    cmd.add_option("--http-workers", c.http_workers,
+                   "Threads that run request handlers, off the io threads (0 = on PostgreSQL one per pooled "
+                   "connection, else twice the io threads, at least 4)")
+        ->envname("TODOAI_HTTP_WORKERS")
+        ->capture_default_str();
+    cmd.add_option("--max-connections", c.max_connections,
+                   "Open HTTP and WebSocket connections at most (0 = below the descriptor limit); at the cap a new "
+                   "client sheds the longest-idle, else the slowest-sending, connection")
+        ->envname("TODOAI_MAX_CONNECTIONS")
+        ->capture_default_str();
+    cmd.add_option("--request-timeout", c.request_timeout_seconds,
+                   "Seconds a client has to send a whole request (header and body) once it started")
+        ->envname("TODOAI_REQUEST_TIMEOUT")
+        ->check(CLI::Range(1, 3600))
+        ->capture_default_str();
+    cmd.add_option("--idle-timeout", c.idle_timeout_seconds, "Seconds a keep-alive connection may wait for a request")
+        ->envname("TODOAI_IDLE_TIMEOUT")
+        ->check(CLI::Range(1, 3600))
+        ->capture_default_str();
+    cmd.add_option("--auth-failures-per-account", c.auth_failures_per_account,
+                   "Failed sign-ins (and sign-ups of a taken email) an account may see per 5 minutes before 429 "
+                   "(0 = no limit)")
+        ->envname("TODOAI_AUTH_FAILURES_PER_ACCOUNT")
+        ->check(CLI::Range(0, 1'000'000))
+        ->capture_default_str();
+    cmd.add_option("--auth-failures-per-address", c.auth_failures_per_address,
+                   "Failed sign-ins and sign-ups one client address may make per 5 minutes before 429 (0 = no limit)")
+        ->envname("TODOAI_AUTH_FAILURES_PER_ADDRESS")
+        ->check(CLI::Range(0, 1'000'000))
+        ->capture_default_str();
+    cmd.add_option("--rate-limit-per-address", c.rate_limit_per_address,
+                   "Requests per second one client address may make to the API (token bucket; 0 = no limit)")
+        ->envname("TODOAI_RATE_LIMIT_PER_ADDRESS")
+        ->check(CLI::Range(0.0, 1e9))
+        ->capture_default_str();
+    cmd.add_option("--rate-limit-per-user", c.rate_limit_per_user,
+                   "Requests per second one authenticated user may make (token bucket; 0 = no limit)")
+        ->envname("TODOAI_RATE_LIMIT_PER_USER")
+        ->check(CLI::Range(0.0, 1e9))
+        ->capture_default_str();
+    cmd.add_option("--rate-limit-burst", c.rate_limit_burst,
+                   "Requests a client may make at once above the per-second rates (0 = twice the rate, at least 10)")
+        ->envname("TODOAI_RATE_LIMIT_BURST")
+        ->check(CLI::Range(0.0, 1e9))
         ->capture_default_str();
     cmd.add_option("--token-ttl", c.token_ttl_seconds, "Lifetime of issued tokens, in seconds")
         ->envname("TODOAI_TOKEN_TTL")

@@ -23,6 +23,15 @@ struct Config {
     std::string log_level = "info";
     bool access_log = true;
     std::size_t http_threads = 0;
+    std::size_t http_workers = 0;
+    std::size_t max_connections = 0;  // 0: below the descriptor limit (server.hpp)
+    std::int64_t request_timeout_seconds = 30;
+    std::int64_t idle_timeout_seconds = 60;
+    int auth_failures_per_account = 10;  // failed sign-ins/sign-ups per 5 minutes; 0 = no limit
+    int auth_failures_per_address = 30;
+    double rate_limit_per_address = 0;  // requests per second; 0 = no limit
+    double rate_limit_per_user = 0;
+    double rate_limit_burst = 0;  // 0: twice the rate, at least 10
     std::int64_t token_ttl_seconds = 24 * 3600;
     std::int64_t drain_seconds = 10;
     std::int64_t reminder_check_interval_seconds = 60;

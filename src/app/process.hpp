@@ -40,8 +40,8 @@ class Process {
 /// The port a process listens on: --port/API_PORT, else 8000 for all, the service's own for one.
 std::uint16_t listen_port(const Config& config, const std::vector<Service>& services);
 
-/// The HTTP io threads: --http-threads when given; else, on PostgreSQL, one per pooled connection; else 0 (one per
-/// usable core, the server's default).
-std::size_t http_threads(const Config& config);
+/// The threads that run handlers: --http-workers when given; else, on PostgreSQL, one per pooled connection; else 0
+/// (the server's default, a few per io thread).
+std::size_t http_workers(const Config& config);
 
 }  // namespace todoai::app

@@ -20,7 +20,13 @@ class TodoModule final : public ServiceModule {
         : p_(p),
           db_(open_service_store(p, Service::todo, todo::migrations())),
           relay_(*db_, p.bus(), p.clock),
-          accounts_(*db_, p.jwt, hasher_, p.clock, std::chrono::seconds(p.config.token_ttl_seconds)),
+          accounts_(
+              *db_,
+              p.jwt,
+              hasher_,
+              p.clock,
+              std::chrono::seconds(p.config.token_ttl_seconds),
+              {.per_account = p.config.auth_failures_per_account, .per_address = p.config.auth_failures_per_address}),
           tasks_(
               *db_, p.clock, [this] { relay_.notify(); }, p.topics) {}
 
@@ -36,8 +42,9 @@ class TodoModule final : public ServiceModule {
     }
 
     void start() override {
-        // What was committed before a crash goes first, so consumers (the reminder sweep among them) see it.
-        relay_.drain_once();
+        // What a crash left in the outbox goes out from the relay's thread, in order, while the server already
+        // answers: draining it first kept a restart with a large backlog from serving for as long as that took.
+        // Consumers that act on it meanwhile stay right (the reminder sweep asks todo whether a task is still open).
         relay_.start();
     }
 

@@ -11,7 +11,9 @@ std::string_view strip_rrule_prefix(std::string_view text);
 
 /// nullopt when `value` (without the "RRULE:" prefix) is a syntactically valid RRULE: ';'-separated NAME=VALUE
 /// parts, names among RFC 5545's rule parts (case-insensitive) and each at most once, FREQ present and one of
-/// SECONDLY..YEARLY, COUNT and INTERVAL positive integers, not both COUNT and UNTIL. Otherwise what is wrong.
+/// SECONDLY..YEARLY, COUNT and INTERVAL positive integers, not both COUNT and UNTIL, and every value within
+/// RFC 5545's range (UNTIL a real date or UTC time, BYHOUR 0..23, BYDAY weekdays, ...): a value libical cannot
+/// read would otherwise be stored and silently end the series. Otherwise what is wrong, naming the part.
 std::optional<std::string> rrule_syntax_error(std::string_view value);
 
 }  // namespace todoai

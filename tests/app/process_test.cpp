@@ -30,14 +30,14 @@ TEST(ServeServices, OneServiceListensOnItsSeedPortAllOn8000UnlessAPortIsGiven) {
     EXPECT_EQ(listen_port(config, *parse_services("all")), 9000);
 }
 
-TEST(ServeServices, HttpThreadsFollowThePoolOnPostgresUnlessGiven) {
+TEST(ServeServices, HttpWorkersFollowThePoolOnPostgresUnlessGiven) {
     Config config;
-    EXPECT_EQ(http_threads(config), 0u);  // SQLite: the server's one per core
+    EXPECT_EQ(http_workers(config), 0u);  // SQLite: the server's default
     config.database_url = "postgresql://todoai@127.0.0.1:5432/todoai";
     config.database_pool_size = 12;
-    EXPECT_EQ(http_threads(config), 12u);
-    config.http_threads = 3;
-    EXPECT_EQ(http_threads(config), 3u);
+    EXPECT_EQ(http_workers(config), 12u);
+    config.http_workers = 3;
+    EXPECT_EQ(http_workers(config), 3u);
 }
 
 TEST(ConsumerGroups, PrefixAndReplicaSuffix) {

@@ -21,6 +21,41 @@ TEST(TaskRruleTest, RejectsInvalidRules) {
     }
 }
 
+// Values libical cannot read were accepted before (201) and then silently ended the series.
+TEST(TaskRruleTest, RejectsValuesOutOfRangeNamingThePart) {
+    const std::pair<const char*, const char*> cases[] = {
+        {"FREQ=DAILY;UNTIL=garbage", "UNTIL"},
+        {"FREQ=WEEKLY;BYDAY=XX", "BYDAY"},
+        {"FREQ=DAILY;BYHOUR=99", "BYHOUR"},
+        {"FREQ=YEARLY;BYMONTH=13", "BYMONTH"},
+        {"FREQ=MONTHLY;BYMONTHDAY=0", "BYMONTHDAY"},
+        {"FREQ=HOURLY;BYMINUTE=-1", "BYMINUTE"},
+        {"FREQ=WEEKLY;WKST=XX", "WKST"},
+        {"FREQ=DAILY;UNTIL=20301301T000000Z", "UNTIL"},
+        {"FREQ=DAILY;UNTIL=20300101T250000Z", "UNTIL"},
+        {"FREQ=MONTHLY;BYDAY=54MO", "BYDAY"},
+        {"FREQ=YEARLY;BYYEARDAY=367", "BYYEARDAY"},
+        {"FREQ=MONTHLY;BYSETPOS=0", "BYSETPOS"},
+        {"FREQ=MINUTELY;BYSECOND=61", "BYSECOND"},
+        {"FREQ=YEARLY;BYWEEKNO=54", "BYWEEKNO"},
+        {"FREQ=DAILY;BYHOUR=1,,2", "BYHOUR"},
+    };
+    for (const auto& [rule, part] : cases) {
+        const auto why = rrule_syntax_error(rule);
+        ASSERT_NE(why, std::nullopt) << rule;
+        EXPECT_NE(why->find(part), std::string::npos) << rule << ": " << *why;
+    }
+}
+
+TEST(TaskRruleTest, AcceptsEveryValueFormRfc5545Allows) {
+    for (const char* ok : {"FREQ=MONTHLY;BYDAY=1MO,-1FR,+2TU", "FREQ=MONTHLY;BYMONTHDAY=-1,15",
+                           "FREQ=DAILY;BYHOUR=0,23;BYMINUTE=0,59;BYSECOND=0,60", "FREQ=DAILY;UNTIL=20300101",
+                           "FREQ=DAILY;UNTIL=20300101T093000", "FREQ=MONTHLY;BYDAY=MO,TU;BYSETPOS=-1",
+                           "FREQ=YEARLY;BYYEARDAY=-366,366;BYWEEKNO=-53,1;BYMONTH=1,12", "FREQ=WEEKLY;wkst=mo"}) {
+        EXPECT_EQ(rrule_syntax_error(ok), std::nullopt) << ok << ": " << rrule_syntax_error(ok).value_or("");
+    }
+}
+
 TEST(TaskRruleTest, StripsPrefix) {
     EXPECT_EQ(strip_rrule_prefix("RRULE:FREQ=DAILY"), "FREQ=DAILY");
     EXPECT_EQ(strip_rrule_prefix("rrule:FREQ=DAILY"), "FREQ=DAILY");

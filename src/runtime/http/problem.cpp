@@ -117,11 +117,18 @@ Response to_response(const Problem& problem) {
     res.status = problem.status;
     res.content_type = "application/problem+json";
     res.body = boost::json::serialize(body);
+    res.headers = problem.headers;
     return res;
 }
 
 HttpError::HttpError(int status, std::string detail, FieldErrors errors)
     : std::runtime_error(detail),
       problem_{status, std::string(status_title(status)), std::move(detail), std::move(errors)} {}
+
+HttpError HttpError::too_many_requests(std::string detail, std::chrono::seconds retry_after) {
+    HttpError error(429, std::move(detail));
+    error.problem_.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
+    return error;
+}
 
 }  // namespace todoai::http

@@ -61,6 +61,7 @@ bool is_param(std::string_view segment) {
 
 struct Router::Impl {
     ErrorMapper error_mapper;
+    Admission admission;
     struct Endpoint {
         Handler handler;
         std::string pattern;
@@ -220,6 +221,8 @@ Response Router::dispatch(Request& req) const {
         req.params.emplace_back(e.param_names[k], std::string(segs[match.param_at[k]]));
 
     try {
+        if (impl_->admission)
+            if (auto refused = impl_->admission(req)) return std::move(*refused);
         return e.handler(req);
     } catch (const HttpError& err) {
         return to_response(err.problem());
@@ -241,6 +244,8 @@ Response Router::dispatch(Request& req) const {
 }
 
 void Router::set_error_mapper(ErrorMapper mapper) { impl_->error_mapper = std::move(mapper); }
+
+void Router::set_admission(Admission admission) { impl_->admission = std::move(admission); }
 
 std::vector<RouteInfo> Router::routes() const { return impl_->routes; }
 

@@ -45,6 +45,11 @@ class Router {
     using ErrorMapper = std::function<std::optional<Problem>(const std::exception&)>;
     void set_error_mapper(ErrorMapper mapper);
 
+    /// Runs before every matched route's handler (req.route and req.params are set): an answer stops the request
+    /// there (a 429 from a rate limit, say). It may throw HttpError. The app installs it.
+    using Admission = std::function<std::optional<Response>(const Request&)>;
+    void set_admission(Admission admission);
+
   private:
     struct Impl;
     std::unique_ptr<Impl> impl_;

@@ -4,7 +4,10 @@
 // pipelined requests are answered in order; their bytes wait in the connection's flat_buffer.
 #include "runtime/http/server.hpp"
 
+#include <fcntl.h>
 #include <sched.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -17,6 +20,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -50,6 +54,16 @@ std::size_t usable_cpus() {
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
     return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// The connection cap when none is configured: below the process's descriptor limit, keeping an eighth (at least 64)
+// for the stores, the bus, logs and the spare descriptor, so a flood of connections cannot starve them.
+std::size_t connections_for_descriptor_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 100'000;
+    const auto total = static_cast<std::size_t>(limit.rlim_cur);
+    const auto reserve = std::max<std::size_t>(64, total / 8);
+    return total > 2 * reserve ? total - reserve : std::max<std::size_t>(1, total / 2);
 }
 
 namespace net = boost::asio;
@@ -160,6 +174,52 @@ std::vector<std::string> split_origins(std::string_view list) {
     return out;
 }
 
+// RFC 9112 §6.1-6.3 and §5.2: framing that a proxy in front of us could read differently from us. Beast reads a request
+// whose Transfer-Encoding does not end in chunked as having no body, so what the client meant as its body would be
+// parsed as the next request (request smuggling). Each of these is refused, and the connection closed after.
+// `head` is the raw header block, for obs-fold, which Beast unfolds silently.
+std::optional<std::string> framing_error(const bhttp::request_parser<bhttp::string_body>::value_type& msg,
+                                         std::string_view head) {
+    std::size_t lengths = 0;
+    std::string codings;
+    for (const auto& field : msg) {
+        if (field.name() == bhttp::field::content_length) ++lengths;
+        if (field.name() == bhttp::field::transfer_encoding) {
+            if (!codings.empty()) codings += ',';
+            codings.append(field.value());
+        }
+    }
+    if (lengths > 1) return "more than one Content-Length header";
+    for (auto fold = head.find("\r\n"); fold != std::string_view::npos; fold = head.find("\r\n", fold + 2))
+        if (fold + 2 < head.size() && (head[fold + 2] == ' ' || head[fold + 2] == '\t'))
+            return "a header line folded onto the next (obs-fold)";
+    if (codings.empty()) return std::nullopt;
+    if (msg.version() < 11) return "Transfer-Encoding in an HTTP/1.0 request";
+    if (lengths > 0) return "both Content-Length and Transfer-Encoding";
+    // Only "chunked", once: a coding we do not decode (gzip, ...) would leave the body unreadable.
+    std::string_view list(codings);
+    while (!list.empty() && (list.front() == ' ' || list.front() == '\t')) list.remove_prefix(1);
+    while (!list.empty() && (list.back() == ' ' || list.back() == '\t')) list.remove_suffix(1);
+    if (!iequals(list, "chunked")) return "Transfer-Encoding '" + codings + "' (only chunked is accepted)";
+    return std::nullopt;
+}
+
+// Over capacity with nothing to shed: a short 503 (best effort, never blocking the acceptor), then close.
+template <class Socket>
+void refuse(Socket& socket) {
+    static const std::string kBusy = [] {
+        const std::string body =
+            R"({"type":"about:blank","title":"Service Unavailable","status":503,"detail":"too many connections"})";
+        return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\n"
+               "Connection: close\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n" + body;
+    }();
+    boost::system::error_code ec;
+    socket.non_blocking(true, ec);
+    if (!ec) socket.write_some(boost::asio::buffer(kBusy), ec);
+    socket.close(ec);
+}
+
 Response internal_error(std::string_view request_id) {
     return to_response(Problem{500, "", "internal error; request id " + std::string(request_id)});
 }
@@ -174,6 +234,8 @@ struct Server::Impl {
           handler(std::move(h)),
           metrics(m),
           threads(options.threads ? options.threads : usable_cpus()),
+          worker_count(options.worker_threads ? options.worker_threads : std::max<std::size_t>(4, 2 * threads)),
+          workers(worker_count),
           ioc(static_cast<int>(threads)),
           control(net::make_strand(ioc)),
           acceptor(control),
@@ -181,12 +243,22 @@ struct Server::Impl {
           cors_origins(split_origins(options.cors_origins)) {
         for (const auto& origin : cors_origins)
             if (origin == "*") cors_any = true;
+        max_connections = options.max_connections ? options.max_connections : connections_for_descriptor_limit();
+        spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    ~Impl() {
+        workers.join();
+        if (spare_fd >= 0) ::close(spare_fd);
     }
 
     std::uint16_t listen();
     void run();
     void stop();
     net::awaitable<void> accept_loop();
+    bool at_capacity();
+    std::size_t connection_count();
+    bool shed_one();
+    void refuse_with_spare();
     void session_ended(Session* s);
     std::vector<std::shared_ptr<Session>> live_sessions();
     std::vector<std::shared_ptr<detail::ServerWebSocket>> live_websockets();
@@ -207,6 +279,16 @@ struct Server::Impl {
     std::function<Response(Request&)> handler;
     Metrics& metrics;
     std::size_t threads;
+    std::size_t worker_count;
+    // Handlers run here, off the io threads, so a slow query or a password hash never delays other connections'
+    // reads, writes, or /health. Bounded: past worker_count + worker_queue requests in flight, a 503.
+    net::thread_pool workers;
+    std::atomic<std::size_t> in_workers{0};
+    bool runs_inline(const Request& req) const {
+        for (const auto& path : options.inline_paths)
+            if (req.path == path) return true;
+        return false;
+    }
     net::io_context ioc;
     Strand control;  // the acceptor, the drain timer and the stop sequence run here
     tcp::acceptor acceptor;
@@ -214,6 +296,9 @@ struct Server::Impl {
     std::vector<std::string> cors_origins;
     bool cors_any = false;
     std::atomic<bool> stopping{false};
+    std::size_t max_connections;
+    int spare_fd = -1;  // closed to accept and refuse one client when descriptors have run out
+    std::atomic<std::uint64_t> shed_total{0};
 
     std::vector<WebSocketEndpoint> websocket_endpoints;  // fixed before listen()
 
@@ -228,6 +313,9 @@ class Server::Impl::Session {
         buffer_.reserve(kReadChunk);
         head_.reserve(512);
         req_.headers.reserve(16);
+        beast::error_code ec;
+        const auto peer = stream_.socket().remote_endpoint(ec);
+        if (!ec) req_.remote_address = peer.address().to_string();
     }
 
     Strand executor() { return stream_.get_executor(); }
@@ -242,14 +330,20 @@ class Server::Impl::Session {
 
     void close() { stream_.close(); }
 
+    bool shed() const { return shed_.load(std::memory_order_relaxed); }
+    void mark_shed() { shed_.store(true, std::memory_order_relaxed); }
+
   private:
     enum class ReadResult { ok, closed, rejected };
     enum class Upgrade { none, refused, done };
 
     net::awaitable<ReadResult> read_request();
     ReadResult reject(beast::error_code ec);
+    ReadResult reject_framing(std::string reason);
+    void start_request();
     bool build_request();
     Response call_handler();
+    net::awaitable<Response> call_handler_on_worker();
     std::optional<Response> apply_cors();
     void build_head(const Response& res, bool keep_alive, bool no_body);
     void finish(const Response& res, std::chrono::steady_clock::time_point started);
@@ -266,6 +360,22 @@ class Server::Impl::Session {
     Problem rejection_;
     bool in_request_ = false;
     unsigned version_ = 11;
+    std::chrono::steady_clock::time_point deadline_;  // of the request being read
+
+  public:
+    // What the connection is doing, read by the acceptor's strand when it must shed a connection (connection cap).
+    enum class Phase : int { idle, reading, handling };
+    Phase phase() const { return static_cast<Phase>(phase_.load(std::memory_order_relaxed)); }
+    std::int64_t phase_since() const { return phase_since_.load(std::memory_order_relaxed); }
+
+  private:
+    void set_phase(Phase p) {
+        phase_.store(static_cast<int>(p), std::memory_order_relaxed);
+        phase_since_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    }
+    std::atomic<bool> shed_{false};
+    std::atomic<int> phase_{static_cast<int>(Phase::idle)};
+    std::atomic<std::int64_t> phase_since_{std::chrono::steady_clock::now().time_since_epoch().count()};
 };
 
 net::awaitable<void> Server::Impl::Session::run(std::shared_ptr<Session> self) {
@@ -273,6 +383,7 @@ net::awaitable<void> Server::Impl::Session::run(std::shared_ptr<Session> self) {
         for (;;) {
             const auto result = co_await read_request();
             if (result == ReadResult::closed) break;
+            set_phase(Phase::handling);  // never shed from here until the response is written
             const auto started = std::chrono::steady_clock::now();
 
             Response res;
@@ -286,7 +397,12 @@ net::awaitable<void> Server::Impl::Session::run(std::shared_ptr<Session> self) {
                 break;  // the socket now belongs to the WebSocket connection
             } else if (upgrade == Upgrade::none) {
                 auto preflight = apply_cors();
-                res = preflight ? std::move(*preflight) : call_handler();
+                if (preflight)
+                    res = std::move(*preflight);
+                else if (server_.runs_inline(req_))
+                    res = call_handler();
+                else
+                    res = co_await call_handler_on_worker();
                 keep_alive = parser_->get().keep_alive() && !server_.stopping.load(std::memory_order_relaxed);
             }  // else refused: `res` holds the answer, and the connection closes after it
 
@@ -302,6 +418,7 @@ net::awaitable<void> Server::Impl::Session::run(std::shared_ptr<Session> self) {
             }
             finish(res, started);
             in_request_ = false;
+            set_phase(Phase::idle);
             if (ec) break;
             if (!keep_alive) {
                 co_await linger_close();
@@ -325,25 +442,37 @@ net::awaitable<Server::Impl::Session::ReadResult> Server::Impl::Session::read_re
     version_ = 11;
     cors_origin_.clear();
 
-    // The header: idle timeout until the first byte, then the read timeout.
+    // The header: idle timeout until the first byte; from then on the whole request (header and body) has until one
+    // deadline, so a client trickling a byte at a time cannot hold the connection past read_timeout.
+    if (in_request_) start_request();
+    std::optional<std::string> framing;
     for (;;) {
         if (buffer_.size() > 0) {
             beast::error_code ec;
             const auto n = parser_->put(buffer_.data(), ec);
+            if (!ec && parser_->is_header_done()) {
+                const auto* bytes = static_cast<const char*>(buffer_.data().data());
+                framing = framing_error(parser_->get(), std::string_view(bytes, n));
+            }
             buffer_.consume(n);
             if (ec && ec != bhttp::error::need_more) co_return reject(ec);
             if (parser_->is_header_done()) break;
             if (!ec && n > 0 && buffer_.size() > 0) continue;
         }
         if (!in_request_ && server_.stopping.load(std::memory_order_relaxed)) co_return ReadResult::closed;
-        stream_.expires_after(in_request_ ? options.read_timeout : options.idle_timeout);
+        if (in_request_)
+            stream_.expires_at(deadline_);
+        else
+            stream_.expires_after(options.idle_timeout);
         const auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), kAwait);
         if (ec) co_return ReadResult::closed;  // end of stream, timeout, reset, stop
         buffer_.commit(n);
+        if (!in_request_) start_request();
         in_request_ = true;
     }
 
     version_ = parser_->get().version() == 10 ? 10 : 11;
+    if (framing) co_return reject_framing(std::move(*framing));
     if (const auto length = parser_->content_length(); length && *length > options.body_limit)
         co_return reject(bhttp::error::body_limit);
     if (parser_->is_done()) co_return ReadResult::ok;
@@ -351,7 +480,7 @@ net::awaitable<Server::Impl::Session::ReadResult> Server::Impl::Session::read_re
     // The body, decided to be acceptable so far: a client waiting for 100-continue gets it now.
     const auto expect = parser_->get()[bhttp::field::expect];
     if (iequals(expect, "100-continue") && version_ == 11) {
-        stream_.expires_after(options.read_timeout);
+        stream_.expires_at(deadline_);
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         const auto [ec, n] = co_await net::async_write(stream_, net::buffer(kContinue), kAwait);
         if (ec) co_return ReadResult::closed;
@@ -366,7 +495,7 @@ net::awaitable<Server::Impl::Session::ReadResult> Server::Impl::Session::read_re
             if (parser_->is_done()) break;
             if (!ec && n > 0 && buffer_.size() > 0) continue;
         }
-        stream_.expires_after(options.read_timeout);
+        stream_.expires_at(deadline_);
         const auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), kAwait);
         if (ec) co_return ReadResult::closed;
         buffer_.commit(n);
@@ -395,6 +524,17 @@ Server::Impl::Session::ReadResult Server::Impl::Session::reject(beast::error_cod
     req_.route.clear();
     generate_request_id(req_.request_id);
     return ReadResult::rejected;
+}
+
+Server::Impl::Session::ReadResult Server::Impl::Session::reject_framing(std::string reason) {
+    reject(bhttp::error::bad_transfer_encoding);
+    rejection_.detail = "ambiguous request framing: " + reason + "; the connection is closed";
+    return ReadResult::rejected;
+}
+
+void Server::Impl::Session::start_request() {
+    deadline_ = std::chrono::steady_clock::now() + server_.options.read_timeout;
+    set_phase(Phase::reading);
 }
 
 bool Server::Impl::Session::build_request() {
@@ -482,6 +622,21 @@ Server::Impl::Session::Upgrade Server::Impl::Session::try_websocket(Response& re
     std::lock_guard lock(server.sessions_mutex);
     server.websockets.emplace(connection.get(), connection);
     return Upgrade::done;
+}
+
+net::awaitable<Response> Server::Impl::Session::call_handler_on_worker() {
+    const auto limit = server_.worker_count + server_.options.worker_queue;
+    if (server_.in_workers.fetch_add(1, std::memory_order_relaxed) >= limit) {
+        server_.in_workers.fetch_sub(1, std::memory_order_relaxed);
+        auto busy = to_response(Problem{503, "", "every worker is busy; retry shortly"});
+        busy.headers.emplace_back("Retry-After", "1");
+        co_return busy;
+    }
+    // The handler runs on a worker; this coroutine resumes on the connection's strand when it returns.
+    auto res = co_await net::co_spawn(
+        server_.workers, [this]() -> net::awaitable<Response> { co_return call_handler(); }, net::use_awaitable);
+    server_.in_workers.fetch_sub(1, std::memory_order_relaxed);
+    co_return res;
 }
 
 Response Server::Impl::Session::call_handler() {
@@ -615,10 +770,20 @@ net::awaitable<void> Server::Impl::accept_loop() {
         auto [ec, socket] = co_await acceptor.async_accept(net::make_strand(ioc), kAwait);
         if (stopping.load() || ec == net::error::operation_aborted || !acceptor.is_open()) break;
         if (ec) {
-            // Out of descriptors and the like: back off briefly instead of spinning.
-            log::warn("http accept failed: " + ec.message());
-            net::steady_timer pause(control, std::chrono::milliseconds(50));
+            // Out of descriptors (the cap sits below the limit, but stores and the bus open files too): free one by
+            // shedding a connection, or refuse the waiting client with the spare descriptor, then back off briefly.
+            const bool descriptors =
+                ec == net::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system;
+            if (!descriptors || !shed_one()) {
+                log::warn("http accept failed: " + ec.message());
+                if (descriptors) refuse_with_spare();
+            }
+            net::steady_timer pause(control, std::chrono::milliseconds(descriptors ? 5 : 50));
             co_await pause.async_wait(kAwait);
+            continue;
+        }
+        if (at_capacity() && !shed_one()) {
+            refuse(socket);
             continue;
         }
         beast::error_code ignored;
@@ -631,6 +796,56 @@ net::awaitable<void> Server::Impl::accept_loop() {
         auto executor = session->executor();
         net::co_spawn(executor, session->run(session), net::detached);
     }
+}
+
+std::size_t Server::Impl::connection_count() {
+    std::lock_guard lock(sessions_mutex);
+    std::size_t live = websockets.size();
+    for (const auto& [ptr, weak] : sessions)
+        if (!ptr->shed()) ++live;
+    return live;
+}
+
+bool Server::Impl::at_capacity() {
+    {
+        std::lock_guard lock(sessions_mutex);
+        if (sessions.size() + websockets.size() < max_connections) return false;
+    }
+    return connection_count() >= max_connections;
+}
+
+// Frees a slot for a new client: the connection idle longest, else the one slowest to send its request (a trickling
+// client). A request being handled is never cut; WebSockets are not shed (they passed authentication).
+bool Server::Impl::shed_one() {
+    std::shared_ptr<Session> victim;
+    {
+        std::lock_guard lock(sessions_mutex);
+        Session* best = nullptr;
+        for (const auto& [ptr, weak] : sessions) {
+            if (ptr->shed() || ptr->phase() == Session::Phase::handling) continue;
+            const auto rank = [](const Session* s) {
+                return std::pair(s->phase() != Session::Phase::idle, s->phase_since());
+            };
+            if (best == nullptr || rank(ptr) < rank(best)) best = ptr;
+        }
+        if (best != nullptr) victim = sessions[best].lock();
+    }
+    if (!victim) return false;
+    victim->mark_shed();
+    shed_total.fetch_add(1, std::memory_order_relaxed);
+    net::post(victim->executor(), [victim] { victim->close(); });
+    return true;
+}
+
+void Server::Impl::refuse_with_spare() {
+    if (spare_fd < 0) return;
+    ::close(spare_fd);
+    beast::error_code ec;
+    acceptor.non_blocking(true, ec);
+    tcp::socket socket(ioc);
+    acceptor.accept(socket, ec);
+    if (!ec) refuse(socket);
+    spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 std::vector<std::shared_ptr<Server::Impl::Session>> Server::Impl::live_sessions() {
@@ -715,5 +930,7 @@ void Server::add_websocket(std::string path, WebSocketAcceptor acceptor, WebSock
 std::uint16_t Server::listen() { return impl_->listen(); }
 void Server::run() { impl_->run(); }
 void Server::stop() { impl_->stop(); }
+
+std::size_t Server::open_connections() const { return impl_->connection_count(); }
 
 }  // namespace todoai::http

@@ -7,7 +7,10 @@
 // holds no write state). A full queue drops what is queued and closes with 1008.
 #include "runtime/http/websocket_connection.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -21,6 +24,7 @@
 #include <chrono>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "runtime/log/log.hpp"
@@ -40,6 +44,23 @@ constexpr std::chrono::seconds kHandshakeTimeout{5};
 // A message buffer grown by a big message is given back afterwards, so idle connections stay small.
 constexpr std::size_t kKeepBufferBytes = 4096;
 constexpr std::size_t kMaxReasonBytes = 123;  // RFC 6455 §5.5: control frame payload ≤ 125 bytes, 2 for the code
+// A connection with this much queued is lagging; only lagging ones are refused when the process-wide budget is spent.
+constexpr std::size_t kLaggingBytes = 64 * 1024;
+// Frames queued for one slow reader are freed in small pieces that glibc keeps in its arenas (RSS stayed at
+// 0.5-1.7 GiB after 200 slow readers were closed); a connection that held this much asks for them back.
+constexpr std::size_t kTrimAfterBytes = 1 << 20;
+
+std::atomic<std::size_t> total_queued_bytes{0};
+
+// malloc_trim walks every arena: at most once a second, on a thread of its own so no io thread waits for it.
+void request_trim() {
+    static std::atomic<std::int64_t> last{0};
+    const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    auto previous = last.load(std::memory_order_relaxed);
+    if (now - previous < std::chrono::steady_clock::duration(std::chrono::seconds(1)).count()) return;
+    if (!last.compare_exchange_strong(previous, now)) return;
+    std::thread([] { ::malloc_trim(0); }).detach();
+}
 
 class Connection final : public ServerWebSocket, public std::enable_shared_from_this<Connection> {
   public:
@@ -56,21 +77,25 @@ class Connection final : public ServerWebSocket, public std::enable_shared_from_
         net::co_spawn(ws_.get_executor(), run(shared_from_this(), std::move(upgrade)), net::detached);
     }
 
-    bool send(std::string text) override {
+    using WebSocketConnection::send;
+    bool send(std::shared_ptr<const std::string> frame) override {
+        if (!frame) return false;
         std::unique_lock lock(mutex_);
         if (closing_) return false;
-        if (queued_ >= options_.send_queue_limit) {
+        if (queued_ >= options_.send_queue_limit || over_byte_budget(frame->size())) {
             // The client does not keep up: what is queued is dropped and the close frame goes next.
             closing_ = true;
             close_code_ = static_cast<int>(websocket::close_code::policy_error);
             close_text_ = "send queue full";
             pending_.clear();
+            release_bytes(pending_bytes_);
             const bool start_close_now = !writing_;
             lock.unlock();
             if (start_close_now) post_close();
             return false;
         }
-        pending_.push_back(std::move(text));
+        account_bytes(frame->size());
+        pending_.push_back(std::move(frame));
         ++queued_;
         if (writing_) return true;
         writing_ = true;
@@ -112,17 +137,36 @@ class Connection final : public ServerWebSocket, public std::enable_shared_from_
     void start_close();
     void ended();
 
+    // Byte accounting, under mutex_: this connection's queued bytes and the process-wide total.
+    bool over_byte_budget(std::size_t adding) const {
+        if (pending_bytes_ + adding > options_.send_queue_bytes) return true;
+        return pending_bytes_ > kLaggingBytes &&
+               total_queued_bytes.load(std::memory_order_relaxed) + adding > options_.send_queue_total_bytes;
+    }
+    void account_bytes(std::size_t n) {
+        pending_bytes_ += n;
+        peak_bytes_ = std::max(peak_bytes_, pending_bytes_);
+        total_queued_bytes.fetch_add(n, std::memory_order_relaxed);
+    }
+    void release_bytes(std::size_t n) {
+        n = std::min(n, pending_bytes_);
+        pending_bytes_ -= n;
+        total_queued_bytes.fetch_sub(n, std::memory_order_relaxed);
+    }
+
     websocket::stream<WebSocketSocket> ws_;
     std::shared_ptr<WebSocketSession> session_;  // reset when the connection ends (the session may hold us)
     std::string subprotocol_;
     WebSocketOptions options_;
     WebSocketEnded on_end_;
 
-    std::mutex mutex_;                  // guards the send side below; never held across a callback or an await
-    std::vector<std::string> pending_;  // not yet handed to Beast
-    std::size_t queued_ = 0;            // pending_ plus the batch being written
-    bool writing_ = false;              // a write_loop is running
-    bool closing_ = false;              // close requested: send() refuses, the close frame follows the queue
+    std::mutex mutex_;  // guards the send side below; never held across a callback or an await
+    std::vector<std::shared_ptr<const std::string>> pending_;  // not yet handed to Beast
+    std::size_t queued_ = 0;                                   // pending_ plus the batch being written
+    std::size_t pending_bytes_ = 0;                            // bytes of pending_ plus the batch being written
+    std::size_t peak_bytes_ = 0;
+    bool writing_ = false;  // a write_loop is running
+    bool closing_ = false;  // close requested: send() refuses, the close frame follows the queue
     int close_code_ = 0;
     std::string close_text_;
 
@@ -203,7 +247,7 @@ bool Connection::flooding() {
 }
 
 net::awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self) {
-    std::vector<std::string> batch;
+    std::vector<std::shared_ptr<const std::string>> batch;
     for (;;) {
         bool close_now = false;
         {
@@ -221,9 +265,11 @@ net::awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self) {
         }
         for (std::size_t i = 0; i < batch.size(); ++i) {
             if (close_started_ || done_) break;  // Beast allows no write after the close frame
-            auto [ec, n] = co_await ws_.async_write(net::buffer(batch[i]), kAwait);
+            auto [ec, n] = co_await ws_.async_write(net::buffer(*batch[i]), kAwait);
             std::lock_guard lock(mutex_);
             --queued_;
+            release_bytes(batch[i]->size());
+            batch[i].reset();  // the last connection to write a shared frame frees it now, not after the batch
             if (ec) {
                 closing_ = true;
                 pending_.clear();
@@ -233,6 +279,9 @@ net::awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self) {
         {
             std::lock_guard lock(mutex_);
             queued_ = pending_.size();
+            std::size_t still = 0;
+            for (const auto& frame : pending_) still += frame->size();
+            release_bytes(pending_bytes_ - still);  // frames of the batch that were never written
         }
         batch.clear();
         (void)self;
@@ -267,6 +316,8 @@ void Connection::ended() {
         closing_ = true;
         pending_.clear();
         queued_ = 0;
+        release_bytes(pending_bytes_);
+        if (peak_bytes_ > kTrimAfterBytes) request_trim();
     }
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).close(ignored);

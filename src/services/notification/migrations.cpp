@@ -50,9 +50,18 @@ const std::string kInitialSqlite =
 const std::string kInitialPostgres =
     std::string(kScheduleSql) + std::string(pubsub::kOutboxPostgres) + std::string(pubsub::kProcessedEventsSql);
 
-const std::array<store::Migration, 2> kMigrations{{
+// Every task event reads its task's scheduled reminders in time order. On (task_id, state) alone both planners chose
+// (state, remind_at) to skip the sort: a scan of every scheduled reminder per event, O(N) each, measured at 19 ms
+// with 126 000 scheduled (0.02 ms on the task's own rows). This index serves the filter and the order.
+constexpr std::string_view kRemindersByTaskTimeSql = R"sql(
+DROP INDEX reminders_by_task;
+CREATE INDEX reminders_by_task_state_time ON reminders (task_id, state, remind_at);
+)sql";
+
+const std::array<store::Migration, 3> kMigrations{{
     {1, "reminders, task marks, notifications, outbox, processed events", kInitialSqlite, kInitialPostgres},
     {2, "processed markers by time (pruning)", pubsub::kProcessedEventsByTimeSql, pubsub::kProcessedEventsByTimeSql},
+    {3, "a task's scheduled reminders in time order by index", kRemindersByTaskTimeSql, kRemindersByTaskTimeSql},
 }};
 
 }  // namespace

@@ -64,9 +64,7 @@ void put_task_mark(store::Transaction& tx, const std::string& task_id, const Tas
 }
 
 std::vector<std::pair<std::string, Timestamp>> scheduled_for_task(store::Transaction& tx, const std::string& task_id) {
-    return id_times(
-        tx.query("SELECT id, remind_at FROM reminders WHERE task_id = $1 AND state = 'scheduled' ORDER BY remind_at",
-                 {task_id}));
+    return id_times(tx.query(kScheduledForTaskSql, {task_id}));
 }
 
 bool cancel(store::Transaction& tx, const std::string& id) {

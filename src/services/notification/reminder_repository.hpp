@@ -47,7 +47,9 @@ namespace repo {
 std::unordered_map<std::string, TaskMark> task_marks(store::Transaction& tx, std::span<const std::string> task_ids);
 void put_task_mark(store::Transaction& tx, const std::string& task_id, const TaskMark& mark);
 
-/// The task's reminders in state 'scheduled': (id, remind_at).
+/// The task's reminders in state 'scheduled': (id, remind_at). Run for every task event: its plan is tested.
+inline constexpr std::string_view kScheduledForTaskSql =
+    "SELECT id, remind_at FROM reminders WHERE task_id = $1 AND state = 'scheduled' ORDER BY remind_at";
 std::vector<std::pair<std::string, Timestamp>> scheduled_for_task(store::Transaction& tx, const std::string& task_id);
 
 /// scheduled -> cancelled; false if it was not scheduled.

@@ -78,8 +78,9 @@ AuthService::AuthService(store::Database& db,
                          const auth::JwtCodec& jwt,
                          const auth::PasswordHasher& hasher,
                          const Clock& clock,
-                         std::chrono::seconds token_ttl)
-    : db_(db), jwt_(jwt), hasher_(hasher), clock_(clock), token_ttl_(token_ttl) {}
+                         std::chrono::seconds token_ttl,
+                         AttemptLimits limits)
+    : db_(db), jwt_(jwt), hasher_(hasher), clock_(clock), token_ttl_(token_ttl), attempts_(limits) {}
 
 boost::json::object AuthService::session(const boost::json::object& user) const {
     const auto id = user.at("id").as_string();
@@ -88,8 +89,9 @@ boost::json::object AuthService::session(const boost::json::object& user) const 
             {"expires_at", format_rfc3339(clock_.now() + token_ttl_)}};
 }
 
-boost::json::object AuthService::sign_up(const boost::json::value& body) {
+boost::json::object AuthService::sign_up(const boost::json::value& body, std::string_view client) {
     auto c = read_credentials(body, true);
+    attempts_.check(c.email, client);
     const auto now = clock_.now();
     User user{new_uuid_v7(now), c.email, c.name, hasher_.hash(c.password), format_rfc3339(now)};
     auto tx = db_.begin(store::Database::Access::write);
@@ -98,13 +100,15 @@ boost::json::object AuthService::sign_up(const boost::json::value& body) {
         tx->commit();
     } catch (const store::StoreError& e) {
         if (e.kind() != store::StoreError::Kind::constraint) throw;
+        attempts_.failed(c.email, client);
         throw http::HttpError(409, "an account with email '" + c.email + "' already exists; sign in instead");
     }
     return session(user_json(user));
 }
 
-boost::json::object AuthService::sign_in(const boost::json::value& body) {
+boost::json::object AuthService::sign_in(const boost::json::value& body, std::string_view client) {
     auto c = read_credentials(body, false);
+    attempts_.check(c.email, client);
     std::optional<User> user;
     {
         auto tx = db_.begin(store::Database::Access::read);
@@ -113,9 +117,13 @@ boost::json::object AuthService::sign_in(const boost::json::value& body) {
     if (!user) {
         std::call_once(dummy_once_, [&] { dummy_hash_ = hasher_.hash("not a real password"); });
         hasher_.verify(c.password, dummy_hash_);
+        attempts_.failed(c.email, client);
         throw http::HttpError(401, "wrong email or password");
     }
-    if (!hasher_.verify(c.password, user->password_hash)) throw http::HttpError(401, "wrong email or password");
+    if (!hasher_.verify(c.password, user->password_hash)) {
+        attempts_.failed(c.email, client);
+        throw http::HttpError(401, "wrong email or password");
+    }
     return session(user_json(*user));
 }
 

@@ -8,6 +8,7 @@
 #include "runtime/auth/jwt.hpp"
 #include "runtime/auth/password.hpp"
 #include "runtime/store/database.hpp"
+#include "services/todo/auth_attempts.hpp"
 
 namespace todoai::todo {
 
@@ -17,12 +18,15 @@ class AuthService {
                 const auth::JwtCodec& jwt,
                 const auth::PasswordHasher& hasher,
                 const Clock& clock,
-                std::chrono::seconds token_ttl);
+                std::chrono::seconds token_ttl,
+                AttemptLimits limits = {});
 
     /// {email, password, name} -> {user, token, expires_at}; 422 naming bad fields, 409 when the email exists.
-    boost::json::object sign_up(const boost::json::value& body);
-    /// {email, password} -> {user, token, expires_at}; 401 for an unknown email or a wrong password (same answer).
-    boost::json::object sign_in(const boost::json::value& body);
+    /// `client` is the caller's address, for the failed-attempt limits (429).
+    boost::json::object sign_up(const boost::json::value& body, std::string_view client = {});
+    /// {email, password} -> {user, token, expires_at}; 401 for an unknown email or a wrong password (same answer);
+    /// 429 with Retry-After once the account or the address has used up its failed attempts.
+    boost::json::object sign_in(const boost::json::value& body, std::string_view client = {});
     /// The user behind a token; a user known only by a token from another issuer is {id} alone.
     boost::json::object me(const std::string& user_id);
 
@@ -34,6 +38,7 @@ class AuthService {
     const auth::PasswordHasher& hasher_;
     const Clock& clock_;
     std::chrono::seconds token_ttl_;
+    AuthAttempts attempts_;
     std::once_flag dummy_once_;
     std::string dummy_hash_;  // verified against when the email is unknown, so timing does not reveal accounts
 };

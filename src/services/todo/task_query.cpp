@@ -62,6 +62,8 @@ std::optional<Cursor> decode_cursor(std::string_view text, const TaskQuery& quer
     return cursor;
 }
 
+constexpr std::size_t kSearchMax = 255;  // a title's length: longer text cannot be inside one
+
 }  // namespace
 
 std::variant<TaskQuery, FieldErrors> parse_task_query(const http::Request& req) {
@@ -76,7 +78,15 @@ std::variant<TaskQuery, FieldErrors> parse_task_query(const http::Request& req) 
         if (!q.priority) errors.push_back({"priority", "must be one of low, medium, high"});
     }
     if (auto v = req.query_param("tag"); v && !v->empty()) q.tag = std::string(*v);
-    if (auto v = first_of(req, "q", "search"); v && !v->empty()) q.search = to_lower_ascii(*v);
+    if (auto v = first_of(req, "q", "search"); v && !v->empty()) {
+        // SQLite's LIKE stops at a NUL, so "q=%00" matched every task; no stored title or description can hold one.
+        if (v->find('\0') != std::string_view::npos)
+            errors.push_back({"q", "must not contain a NUL character"});
+        else if (v->size() > kSearchMax)
+            errors.push_back({"q", "must be at most " + std::to_string(kSearchMax) + " bytes"});
+        else
+            q.search = to_lower_ascii(*v);
+    }
     for (auto [name, target] : {std::pair{"due_from", &q.due_from}, std::pair{"due_to", &q.due_to}}) {
         if (auto v = req.query_param(name); v && !v->empty()) {
             *target = parse_rfc3339(*v);

@@ -145,7 +145,12 @@ TaskPage TaskRepository::list(store::Transaction& tx, std::string_view user_id, 
     if (q.status) sql += " AND status = " + bind(std::string(to_string(*q.status)));
     if (q.priority) sql += " AND priority_rank = " + bind(priority_rank(*q.priority));
     if (q.tag) sql += " AND tags LIKE " + bind(tag_pattern(*q.tag)) + " ESCAPE '\\'";
-    if (q.search) sql += " AND search_text LIKE " + bind(like_contains(*q.search)) + " ESCAPE '\\'";
+    if (q.search) {
+        // search_text is "title\ndescription": matched as one string, "plain\nword" would match across the two.
+        const auto pattern = bind(like_contains(*q.search));
+        sql += " AND (title_key LIKE " + pattern + " ESCAPE '\\' OR substr(search_text, length(title_key) + 2) LIKE " +
+               pattern + " ESCAPE '\\')";
+    }
     if (q.due_from) sql += " AND due_date >= " + bind(format_rfc3339(*q.due_from));
     if (q.due_to) sql += " AND due_date <= " + bind(format_rfc3339(*q.due_to));
     const char* cmp = q.order == SortOrder::asc ? ">" : "<";

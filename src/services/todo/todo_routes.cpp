@@ -51,10 +51,12 @@ void check_optional_json_body(const Request& req) {
 }  // namespace
 
 void register_routes(http::Router& router, AuthService& accounts, TaskService& tasks, const auth::JwtCodec& jwt) {
-    router.add(Method::post, "/api/auth/sign-up",
-               [&accounts](Request& req) { return Response::json(201, accounts.sign_up(http::parse_json_body(req))); });
-    router.add(Method::post, "/api/auth/sign-in",
-               [&accounts](Request& req) { return Response::json(200, accounts.sign_in(http::parse_json_body(req))); });
+    router.add(Method::post, "/api/auth/sign-up", [&accounts](Request& req) {
+        return Response::json(201, accounts.sign_up(http::parse_json_body(req), req.remote_address));
+    });
+    router.add(Method::post, "/api/auth/sign-in", [&accounts](Request& req) {
+        return Response::json(200, accounts.sign_in(http::parse_json_body(req), req.remote_address));
+    });
     router.add(Method::get, "/api/auth/me", [&accounts, &jwt](Request& req) {
         return Response::json(200, accounts.me(auth::authenticate(req, jwt)));
     });

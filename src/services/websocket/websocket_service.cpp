@@ -69,7 +69,7 @@ class FeedSession final : public http::WebSocketSession, public std::enable_shar
     void on_close() override;
 
     // From the bus thread.
-    void deliver(const std::string& event_id, const std::string& payload);
+    void deliver(const std::string& event_id, const std::shared_ptr<const std::string>& frame);
 
   private:
     void replay();
@@ -82,7 +82,7 @@ class FeedSession final : public http::WebSocketSession, public std::enable_shar
     std::shared_ptr<http::WebSocketConnection> connection_;
     bool live_ = false;
     bool overflowed_ = false;  // too many live events arrived before the replay finished
-    std::vector<std::pair<std::string, std::string>> buffered_;  // (event id, payload) until live_
+    std::vector<std::pair<std::string, std::shared_ptr<const std::string>>> buffered_;  // (event id, frame) until live_
     // The newest replayed ids: an event committed just before the replay read it may still be on its way to push()
     // (the handler pushes after its commit); its late push must not send it twice.
     std::deque<std::string> recently_replayed_;
@@ -114,8 +114,10 @@ void detail::FeedCore::push(const std::string& user_id, const std::string& event
         if (it == sessions.end()) return;
         targets = it->second;
     }
+    // One copy of the frame for all of the user's connections, freed once the last has written it.
+    const auto frame = std::make_shared<const std::string>(payload);
     for (const auto& weak : targets)
-        if (auto session = weak.lock()) session->deliver(event_id, payload);
+        if (auto session = weak.lock()) session->deliver(event_id, frame);
 }
 
 void FeedSession::on_open(std::shared_ptr<http::WebSocketConnection> connection) {
@@ -171,7 +173,7 @@ void FeedSession::replay() {
     live_ = true;
 }
 
-void FeedSession::deliver(const std::string& event_id, const std::string& payload) {
+void FeedSession::deliver(const std::string& event_id, const std::shared_ptr<const std::string>& frame) {
     std::lock_guard lock(mutex_);
     if (live_) {
         if (!recently_replayed_.empty()) {
@@ -181,7 +183,7 @@ void FeedSession::deliver(const std::string& event_id, const std::string& payloa
                 return;
             }
         }
-        if (connection_) connection_->send(payload);
+        if (connection_) connection_->send(frame);
         return;
     }
     if (overflowed_) return;
@@ -190,7 +192,7 @@ void FeedSession::deliver(const std::string& event_id, const std::string& payloa
         buffered_ = {};
         return;
     }
-    buffered_.emplace_back(event_id, payload);
+    buffered_.emplace_back(event_id, frame);
 }
 
 void FeedSession::on_close() {

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cctype>
@@ -23,6 +24,7 @@
 
 #include "runtime/http/problem.hpp"
 #include "runtime/http/router.hpp"
+#include "support/raw_http_client.hpp"
 
 namespace todoai::http {
 namespace {
@@ -30,100 +32,9 @@ namespace {
 using namespace std::chrono_literals;
 constexpr auto kDeadline = 5s;
 
-struct RawResponse {
-    int status = 0;
-    std::map<std::string, std::string> headers;  // lowercase names
-    std::string body;
-
-    std::string header(const std::string& name) const {
-        const auto it = headers.find(name);
-        return it == headers.end() ? "<none>" : it->second;
-    }
-};
-
-// A blocking TCP client with deadlines on every wait.
-class Client {
-  public:
-    explicit Client(std::uint16_t port) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(port);
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-            throw std::runtime_error("connect failed");
-        int one = 1;
-        ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    }
-    ~Client() { ::close(fd_); }
-    Client(const Client&) = delete;
-    Client& operator=(const Client&) = delete;
-
-    void send(std::string_view data) {
-        while (!data.empty()) {
-            const auto n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-            if (n <= 0) throw std::runtime_error("send failed");
-            data.remove_prefix(static_cast<std::size_t>(n));
-        }
-    }
-
-    // One response; `head` when it answers a HEAD request (Content-Length without a body).
-    std::optional<RawResponse> read_response(bool head = false) {
-        for (;;) {
-            std::size_t end;
-            while ((end = buf_.find("\r\n\r\n")) == std::string::npos)
-                if (!fill()) return std::nullopt;
-            RawResponse res;
-            const std::string head_text = buf_.substr(0, end);
-            buf_.erase(0, end + 4);
-            std::size_t pos = head_text.find("\r\n");
-            const std::string status_line = head_text.substr(0, pos);
-            res.status = std::stoi(status_line.substr(9, 3));
-            while (pos != std::string::npos) {
-                const auto next = head_text.find("\r\n", pos + 2);
-                const auto line =
-                    head_text.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
-                const auto colon = line.find(':');
-                std::string name = line.substr(0, colon);
-                for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                res.headers[name] = line.substr(colon + 2);
-                pos = next;
-            }
-            if (res.status == 100) continue;
-            const bool has_body = !head && res.status != 204 && res.status != 304;
-            if (has_body && res.headers.count("content-length")) {
-                const auto length = std::stoul(res.headers["content-length"]);
-                while (buf_.size() < length)
-                    if (!fill()) return std::nullopt;
-                res.body = buf_.substr(0, length);
-                buf_.erase(0, length);
-            }
-            return res;
-        }
-    }
-
-    // True when the server closes the connection (or resets it) before the deadline.
-    bool closed_by_peer() {
-        for (;;) {
-            const auto before = buf_.size();
-            if (!fill()) return buf_.size() == before;
-        }
-    }
-
-  private:
-    bool fill() {
-        pollfd p{fd_, POLLIN, 0};
-        if (::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(kDeadline).count())) != 1) return false;
-        char chunk[16384];
-        const auto n = ::recv(fd_, chunk, sizeof chunk, 0);
-        if (n <= 0) return false;
-        buf_.append(chunk, static_cast<std::size_t>(n));
-        return true;
-    }
-
-    int fd_ = -1;
-    std::string buf_;
-};
+using testing::RawClient;
+using testing::RawResponse;
+using Client = RawClient;
 
 std::string get(std::string_view target, std::string_view extra = "") {
     return "GET " + std::string(target) + " HTTP/1.1\r\nHost: t\r\n" + std::string(extra) + "\r\n";
@@ -169,6 +80,15 @@ class ServerTest : public ::testing::Test {
         if (!server_) return;
         server_->stop();
         EXPECT_EQ(ran_.wait_for(kDeadline), std::future_status::ready);
+    }
+
+    // Shedding ranks connections by when they last changed phase, recorded when the server accepts one: wait until it
+    // has, so the order of two connects is the order the server saw.
+    void wait_for_connections(std::size_t n) {
+        const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+        while (server_->open_connections() != n && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::yield();
+        ASSERT_EQ(server_->open_connections(), n);
     }
 
     void release() {
@@ -531,6 +451,122 @@ TEST_F(ServerTest, SurvivesGarbage) {
     const auto res = c.read_response();
     ASSERT_TRUE(res);
     EXPECT_EQ(res->status, 200);
+}
+
+// RFC 9112 §6.1-6.3: framing a proxy could read differently is a 400, the connection closes, and nothing after it is
+// parsed as a request (on main before the fix, the second request of the first three ran: request smuggling).
+TEST_F(ServerTest, AmbiguousFramingRejectedAndNothingAfterItRuns) {
+    std::atomic<int> smuggled{0};
+    router_.add(Method::post, "/smuggled", [&](Request&) {
+        ++smuggled;
+        return Response::empty(204);
+    });
+    start();
+    const std::string inner = "POST /smuggled HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n";
+    const std::string variants[] = {
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+        "GET /hello HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nContent-Length: 5\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nX-A: 1\r\n folded\r\nContent-Length: 0\r\n\r\n",
+        "POST /echo HTTP/1.0\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    };
+    for (const auto& first : variants) {
+        Client c(port_);
+        c.send(first + inner);
+        const auto res = c.read_response();
+        ASSERT_TRUE(res) << first;
+        EXPECT_EQ(res->status, 400) << first;
+        EXPECT_EQ(res->header("connection"), "close") << first;
+        EXPECT_TRUE(c.closed_by_peer()) << first;
+    }
+    EXPECT_EQ(smuggled.load(), 0);
+
+    // Framing that is not ambiguous still works, and a following request on the connection runs.
+    Client c(port_);
+    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n" + inner);
+    const auto echoed = c.read_response();
+    ASSERT_TRUE(echoed);
+    EXPECT_EQ(echoed->body, "hi");
+    const auto second = c.read_response();
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->status, 204);
+    EXPECT_EQ(smuggled.load(), 1);
+}
+
+// The read timeout bounds the whole request, not each read: a client trickling its header is cut off at the deadline.
+TEST_F(ServerTest, TricklingClientClosedAtTheRequestDeadline) {
+    ServerOptions options;
+    options.read_timeout = 400ms;
+    start(options);
+    Client c(port_);
+    const std::string request = get("/hello", "X-Pad: " + std::string(200, 'a') + "\r\n");
+    const auto began = std::chrono::steady_clock::now();
+    bool cut = false;
+    for (std::size_t i = 0; i < request.size() && !cut; ++i) {
+        try {
+            c.send(std::string_view(request).substr(i, 1));
+        } catch (const std::runtime_error&) {
+            cut = true;
+        }
+        if (!cut && c.readable_within(50ms)) cut = c.closed_by_peer();
+    }
+    const auto held = std::chrono::steady_clock::now() - began;
+    EXPECT_TRUE(cut) << "the server read the whole trickled request";
+    EXPECT_LT(held, 3s);
+}
+
+// At the connection cap a new client is served: the longest-idle connection goes first, then the slowest sender.
+TEST_F(ServerTest, ConnectionCapShedsIdleThenSlowestForANewClient) {
+    ServerOptions options;
+    options.max_connections = 3;
+    start(options);
+    Client trickler(port_);
+    trickler.send("GET /hello HTTP/1.1\r\n");  // started a request, never finishes it
+    wait_for_connections(1);
+    Client idle_old(port_);
+    wait_for_connections(2);
+    Client idle_new(port_);
+    wait_for_connections(3);
+
+    Client fresh(port_);
+    fresh.send(get("/hello"));
+    auto res = fresh.read_response();
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+    EXPECT_TRUE(idle_old.closed_by_peer());
+
+    Client fresh2(port_);
+    fresh2.send(get("/hello"));
+    res = fresh2.read_response();
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+    // idle_new and the idle `fresh` are both idle now: the older of them (idle_new) goes before the trickler.
+    EXPECT_TRUE(idle_new.closed_by_peer());
+}
+
+// A request being handled is never cut to make room: with nothing to shed, the new client gets a 503 and a close.
+TEST_F(ServerTest, ConnectionCapRefusesWhenEveryConnectionIsBusy) {
+    ServerOptions options;
+    options.max_connections = 1;
+    start(options);
+    Client busy(port_);
+    busy.send(get("/slow"));
+    entered_.get_future().wait();
+    Client refused(port_);
+    const auto res = refused.read_response();
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 503);
+    EXPECT_EQ(res->header("retry-after"), "1");
+    EXPECT_TRUE(refused.closed_by_peer());
+    release();
+    const auto slow = busy.read_response();
+    ASSERT_TRUE(slow);
+    EXPECT_EQ(slow->status, 200);
 }
 
 TEST_F(ServerTest, StopBeforeRunReturns) {
