@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The container image (ctest label image): deploy/Dockerfile built with podman, no registry, and run from its files.
 #   1. the base debian:bookworm-slim from debootstrap + podman import (tests/deploy/base_image.sh; cached);
-#   2. podman build --isolation=chroot --target runtime-prebuilt: the Dockerfile's runtime stage around the todoai
+#   2. podman build --isolation=chroot --format docker (OCI has no HEALTHCHECK) --target runtime-prebuilt: the Dockerfile's runtime stage around the todoai
 #      that scripts/build.sh built on this host ($TODOAI_BINARY), so the test does not compile todoai twice;
 #      IMAGE_TARGET=runtime builds the full multi-stage image instead (compiles in the build stage; much slower);
 #   3. the image's metadata: user, entrypoint, exposed ports, healthcheck, OCI labels; its size, compressed < 60 MB;
@@ -47,7 +47,7 @@ else
     ctx=$root
 fi
 start=$(date +%s.%N)
-podman build --isolation=chroot --pull=never --target "$target" -f "$ctx/deploy/Dockerfile" -t "$tag" \
+podman build --isolation=chroot --format docker --pull=never --target "$target" -f "$ctx/deploy/Dockerfile" -t "$tag" \
     --build-arg REVISION="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
     "$ctx" >"$work/build.log" 2>&1 || { tail -40 "$work/build.log" >&2; echo "image_test: podman build failed" >&2; exit 1; }
 build_s=$(python3 -c "import time; print(f'{time.time() - $start:.1f}')")
@@ -97,7 +97,7 @@ mount --bind "$work/data" "$mnt/var/lib/todoai"
 mount --bind "$work/tmp" "$mnt/tmp"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 env -i PATH=/usr/local/bin:/usr/bin:/bin TODOAI_DATA_DIR=/var/lib/todoai API_HOST=127.0.0.1 API_PORT="$port" \
-    TODOAI_ACCESS_LOG=false chroot --userspec="$user" "$mnt" /usr/local/bin/todoai >"$work/todoai.log" 2>&1 &
+    TODOAI_ACCESS_LOG=false "$(command -v chroot)" --userspec="$user" "$mnt" /usr/local/bin/todoai >"$work/todoai.log" 2>&1 &
 pid=$!
 base=http://127.0.0.1:$port
 ok=""

@@ -1,7 +1,7 @@
 {{/* metadata.namespace of a Dapr resource, unless dapr.renderNamespace is false (a local daprd). */}}
 {{- define "todoai.daprNamespace" -}}
 {{- if .Values.dapr.renderNamespace }}
-namespace: {{ include "todoai.namespace" . }}
+  namespace: {{ include "todoai.namespace" . }}
 {{- end }}
 {{- end -}}
 
@@ -28,6 +28,7 @@ auth:
   value: {{ .Values.kafka.initialOffset | quote }}
 {{- if eq .Values.kafka.authType "password" }}
 - name: saslMechanism
+  # Dapr spells the SCRAM mechanisms SHA-256 and SHA-512.
   value: {{ .Values.kafka.saslMechanism | trimPrefix "SCRAM-" | quote }}
 - name: saslUsername
   value: {{ .Values.kafka.saslUsername | required "kafka.saslUsername is needed with kafka.authType password" | quote }}
