@@ -114,11 +114,11 @@ uid=$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")
 
 # The image's HEALTHCHECK command, run as Docker would run it inside the container.
 hc_cmd=$(python3 -c 'import json,sys; t = json.loads(sys.argv[1])["Test"]; assert t[0] == "CMD", t; print(json.dumps(t[1:]))' "$healthcheck")
-python3 - "$mnt" "$user" "$port" "$hc_cmd" <<'PY'
+python3 - "$(command -v chroot)" "$mnt" "$user" "$port" "$hc_cmd" <<'PY'
 import json, subprocess, sys
-mnt, user, port, cmd = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+chroot, mnt, user, port, cmd = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], json.loads(sys.argv[5])
 env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "API_PORT": port}
-r = subprocess.run(["chroot", f"--userspec={user}", mnt, *cmd], env=env, timeout=10)
+r = subprocess.run([chroot, f"--userspec={user}", mnt, *cmd], env=env, timeout=10)
 sys.exit(f"image_test: the HEALTHCHECK command failed ({r.returncode})" if r.returncode else 0)
 PY
 echo "image: HEALTHCHECK passes"
@@ -137,8 +137,9 @@ import json, sys
 t = json.load(open(sys.argv[1]))
 assert t["title"] == "Ship the image" and t["status"] == "pending", t
 PY
-listed=$(curl -sf "$base/api/$user_id/tasks" -H "Authorization: Bearer $token")
-python3 -c 'import json,sys; l = json.loads(sys.argv[1]); assert [t["title"] for t in l] == ["Ship the image"], l' "$listed"
+task_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$work/task.json")
+read_back=$(curl -sf "$base/api/$user_id/tasks/$task_id" -H "Authorization: Bearer $token")
+python3 -c 'import json,sys; t = json.loads(sys.argv[1]); assert t["title"] == "Ship the image", t' "$read_back"
 echo "image: signed up and created a task"
 [[ -s $work/data/todo.db ]] || { echo "image_test: no todo.db in the bound data dir" >&2; exit 1; }
 
