@@ -3,7 +3,8 @@
 #   chart_checks.sh lint                 helm lint --strict with each values file
 #   chart_checks.sh validate             helm template with each values file (and direct mode), every rendered
 #                                        manifest validated offline against the Kubernetes schemas
-#                                        (kubernetes-validate --strict); Dapr's kinds by check_chart.py
+#                                        (kubernetes-validate --strict), the Dapr resources against Dapr's CRD
+#                                        schemas (validate_dapr.py)
 #   chart_checks.sh yamllint             yamllint on every YAML file of the repository and on every rendering
 #   chart_checks.sh contents             check_chart.py: annotations, scopes, probes, security, ports, ...
 # helm and kubernetes-validate come from scripts/install/ (helm.sh, python-tools.sh) in ${TODOAI_CACHE}.
@@ -13,7 +14,7 @@ cache=${TODOAI_CACHE:-$HOME/.cache/todoai}
 helm=${HELM:-$cache/bin/helm}
 venv=$cache/venv
 chart=$root/deploy/helm/todoai
-for tool in "$helm" "$venv/bin/kubernetes-validate" "$venv/bin/python"; do
+for tool in "$helm" "$venv/bin/kubernetes-validate" "$venv/bin/python" "$(command -v go || echo go)"; do
     [[ -x $tool ]] || { echo "chart_checks: $tool is missing (scripts/install-deps.sh installs it)" >&2; exit 1; }
 done
 out=$(mktemp -d /tmp/todoai-chart.XXXXXX)
@@ -50,6 +51,12 @@ lint)
     done
     ;;
 validate)
+    # Dapr's CRDs come with its Go module (the version scripts/install/dapr.sh builds daprd from; cached after once).
+    dapr_version=${TODOAI_DAPR_VERSION:-v1.18.1}
+    dapr_dir=$(GOTOOLCHAIN=local GOFLAGS=-mod=mod go mod download -json "github.com/dapr/dapr@$dapr_version" |
+        "$venv/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')
+    dapr_crds=$dapr_dir/charts/dapr/crds
+    [[ -d $dapr_crds ]] || { echo "chart_checks: no CRDs in $dapr_crds" >&2; exit 1; }
     for name in "${!renders[@]}"; do
         render "$name"
         # Kubernetes' own kinds against its schemas; the Dapr resources (CRDs, no schema shipped) are left to
@@ -64,6 +71,8 @@ print(f"{len(core)} Kubernetes resources, {len(docs) - len(core)} Dapr resources
 PY
         echo "== kubernetes-validate --strict ($name)"
         "$venv/bin/kubernetes-validate" --strict --quiet "$out/$name.k8s.yaml"
+        echo "== Dapr's CRD schemas, strict ($name)"
+        "$venv/bin/python" "$root/tests/deploy/validate_dapr.py" "$dapr_crds" "$out/$name.yaml"
     done
     ;;
 yamllint)
