@@ -50,6 +50,11 @@ def env_of(container):
     return {e["name"]: e for e in container.get("env", [])}
 
 
+def secret_of(container, name):
+    """The Secret an env var is taken from."""
+    return env_of(container).get(name, {}).get("valueFrom", {}).get("secretKeyRef", {}).get("name")
+
+
 def todoai_deployments(docs):
     return [d for d in by_kind(docs, "Deployment")
             if d["metadata"]["labels"].get("app.kubernetes.io/name") == "todoai"]
@@ -90,6 +95,8 @@ def check_deployments(docs, services, drain, dapr):
                     problems.append(f"{where}: {key} is {ann[key]!r}, not {value!r}")
             if not all(isinstance(v, str) for v in ann.values()):
                 problems.append(f"{where}: an annotation value is not a string")
+            if ann.get("dapr.io/app-token-secret") != secret_of(c, "APP_API_TOKEN"):
+                problems.append(f"{where}: daprd does not present APP_API_TOKEN (dapr.io/app-token-secret)")
             if "TODOAI_KAFKA_BROKERS" in env:
                 problems.append(f"{where}: Dapr mode but todoai gets TODOAI_KAFKA_BROKERS")
             if env.get("TODOAI_PUBSUB", {}).get("value") != "dapr":
@@ -245,6 +252,8 @@ def check_minikube(docs):
     secrets = by_kind(docs, "Secret")
     if len(secrets) != 1:
         problems.append(f"minikube: {len(secrets)} generated Secrets, not 1")
+    elif secrets[0]["data"].get("token") != secrets[0]["data"].get("APP_API_TOKEN"):
+        problems.append("minikube: the Secret's `token` (Dapr's app token) is not APP_API_TOKEN")
     return problems
 
 
