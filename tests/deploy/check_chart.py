@@ -231,7 +231,7 @@ def check_dapr(docs, services, dapr):
 
 
 def check_minikube(docs):
-    problems = []
+    problems = check_ingress(docs)
     sts = {d["metadata"]["labels"]["app.kubernetes.io/component"]: d for d in by_kind(docs, "StatefulSet")}
     if "redpanda" not in sts:
         return ["minikube: no Redpanda StatefulSet"]
@@ -257,24 +257,30 @@ def check_minikube(docs):
     return problems
 
 
-def check_cloud(docs, services):
-    problems = []
-    if by_kind(docs, "StatefulSet"):
-        problems.append("cloud: Redpanda or PostgreSQL rendered in the cluster")
-    if by_kind(docs, "Secret"):
-        problems.append("cloud: a Secret rendered (the chart must only reference it)")
+def check_ingress(docs):
+    """/, /api to todo, /ws and SSE to websocket, the audit and notification paths to theirs."""
     ingresses = by_kind(docs, "Ingress")
     if len(ingresses) != 1:
-        return problems + [f"cloud: {len(ingresses)} Ingresses"]
+        return [f"{len(ingresses)} Ingresses, not 1"]
+    problems = []
     routes = {}
     for rule in ingresses[0]["spec"]["rules"]:
         for p in rule["http"]["paths"]:
             routes[p["path"]] = p["backend"]["service"]["name"]
     want = {"/": "todo", "/api": "todo", "/ws": "websocket", "/api/[^/]+/audit": "audit",
-            "/api/[^/]+/notifications": "notification"}
+            "/api/[^/]+/notifications": "notification", "/api/[^/]+/events": "websocket"}
     for path, svc in want.items():
         if not routes.get(path, "").endswith("-" + svc):
-            problems.append(f"cloud Ingress: {path} goes to {routes.get(path)}, not {svc}")
+            problems.append(f"Ingress: {path} goes to {routes.get(path)}, not {svc}")
+    return problems
+
+
+def check_cloud(docs, services):
+    problems = check_ingress(docs)
+    if by_kind(docs, "StatefulSet"):
+        problems.append("cloud: Redpanda or PostgreSQL rendered in the cluster")
+    if by_kind(docs, "Secret"):
+        problems.append("cloud: a Secret rendered (the chart must only reference it)")
     hpas = by_kind(docs, "HorizontalPodAutoscaler")
     if not hpas:
         problems.append("cloud: no HorizontalPodAutoscaler")
