@@ -18,6 +18,7 @@ test_packages=(
     libgtest-dev libgmock-dev libbenchmark-dev sqlite3 postgresql-15
     wrk kcat curl python3 python3-fastapi uvicorn python3-jwt python3-websockets python3-uvloop python3-httptools
     chromium nodejs
+    yamllint podman debootstrap python3-venv
 )
 packages=("${run_packages[@]}")
 [[ $mode == test ]] && packages+=("${test_packages[@]}")
