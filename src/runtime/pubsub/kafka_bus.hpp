@@ -10,9 +10,9 @@
 //
 // Topics: the bus creates the topics it uses when they are missing (Kafka's admin API, kafka_topics.hpp): at start()
 // every subscribed topic and its "<topic>-dlq", and on the first publish() to any other topic; partitions and
-// replication factor from the options. Brokers that refuse (no CreateTopics permission, or a broker without the
-// API such as librdkafka's mock cluster, which auto-creates instead) are told once in the log and then left alone:
-// create the topics yourself there (README "Distributed").
+// replication factor from the options. A topic the brokers know (or auto-create when asked about it, as librdkafka's
+// mock cluster does; it has no CreateTopics) is left as it is. Brokers that refuse (no CREATE permission, a policy)
+// are told once in the log and then trusted to have the topics: create them yourself there (README "Distributed").
 #include <chrono>
 #include <memory>
 #include <string>

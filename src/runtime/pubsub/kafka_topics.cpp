@@ -39,6 +39,20 @@ int TopicCreator::replication_for(int configured, int brokers) {
     return std::clamp(brokers, 1, 3);
 }
 
+bool TopicCreator::exists(const std::string& topic, std::chrono::milliseconds timeout) {
+    auto* handle = rd_kafka_topic_new(handle_, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* metadata = nullptr;
+    const auto err = rd_kafka_metadata(handle_, 0, handle, &metadata, static_cast<int>(timeout.count()));
+    rd_kafka_topic_destroy(handle);
+    if (err)
+        throw std::runtime_error("kafka: the brokers did not answer a metadata request for topic '" + topic +
+                                 "': " + rd_kafka_err2str(err));
+    const auto topic_err = metadata->topic_cnt == 1 ? metadata->topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+    rd_kafka_metadata_destroy(metadata);
+    // A topic another client created a moment ago may have no leader yet: it exists all the same.
+    return topic_err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART && topic_err != RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+}
+
 int TopicCreator::broker_count(std::chrono::milliseconds timeout) {
     const rd_kafka_metadata_t* metadata = nullptr;
     // all_topics=0 and no topic: brokers only, the cheapest metadata request.
@@ -59,6 +73,14 @@ void TopicCreator::ensure(const std::vector<std::string>& topics) {
     if (missing.empty()) return;
 
     const auto deadline = std::chrono::steady_clock::now() + timeout_;
+    // Asking first keeps the admin request for what is missing: an existing topic needs no CREATE permission, and a
+    // broker that auto-creates topics (librdkafka's mock cluster, which has no CreateTopics) makes it here.
+    std::erase_if(missing, [&](const std::string& t) {
+        if (!exists(t, timeout_)) return false;
+        known_.insert(t);
+        return true;
+    });
+    if (missing.empty()) return;
     const int replication = replication_for(replication_, broker_count(timeout_));
     std::vector<Owned<rd_kafka_NewTopic_t>> owned;
     std::vector<rd_kafka_NewTopic_t*> requests;

@@ -1,6 +1,7 @@
 #pragma once
-// Creates the Kafka topics a bus uses when they are missing (librdkafka's admin API, CreateTopics), so todoai runs
-// on brokers with auto.create.topics.enable=false (Kafka's recommended production setting) without a set-up step.
+// Creates the Kafka topics a bus uses when they are missing (a metadata request tells; librdkafka's admin API,
+// CreateTopics, creates), so todoai runs on brokers with auto.create.topics.enable=false (Kafka's recommended
+// production setting) without a set-up step.
 // Topics found or created are remembered: a later ensure() of them costs a set look-up.
 #include <chrono>
 #include <mutex>
@@ -28,6 +29,8 @@ class TopicCreator {
     static int replication_for(int configured, int brokers);
 
   private:
+    /// Whether the brokers know `topic` (a metadata request; brokers that auto-create topics create it here).
+    bool exists(const std::string& topic, std::chrono::milliseconds timeout);
     int broker_count(std::chrono::milliseconds timeout);
 
     rd_kafka_t* handle_;
