@@ -30,4 +30,25 @@ inline std::string postgres_test_url() {
     return url;
 }
 
+/// tests/support/kafka_server.sh (start|resume|stop DIR), found beside this file (the build compiles by absolute path).
+inline std::filesystem::path kafka_server_script() {
+    return std::filesystem::path(__FILE__).parent_path() / "kafka_server.sh";
+}
+
+/// A line of a file that tests/support/kafka_server.sh wrote into `dir` (bootstrap, sasl_bootstrap, sasl_users).
+inline std::string kafka_server_file(const std::filesystem::path& dir, const std::string& name) {
+    std::ifstream in(dir / name);
+    std::string line;
+    if (!std::getline(in, line) || line.empty())
+        throw std::runtime_error("no Apache Kafka broker: " + (dir / name).string() +
+                                 " is missing (ctest's kafka_start fixture, or kafka_server.sh start, writes it)");
+    return line;
+}
+
+/// The Apache Kafka broker that ctest's `kafka` fixture started: its folder (build/kafka-test).
+inline std::filesystem::path kafka_test_dir() { return todoai_binary().parent_path() / "kafka-test"; }
+
+/// That broker's PLAINTEXT bootstrap address ("127.0.0.1:port").
+inline std::string kafka_test_bootstrap() { return kafka_server_file(kafka_test_dir(), "bootstrap"); }
+
 }  // namespace todoai::testing
