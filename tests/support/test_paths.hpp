@@ -30,10 +30,16 @@ inline std::string postgres_test_url() {
     return url;
 }
 
-/// tests/support/kafka_server.sh (start|resume|stop DIR), found beside this file (the build compiles by absolute path).
-inline std::filesystem::path kafka_server_script() {
-    return std::filesystem::path(__FILE__).parent_path() / "kafka_server.sh";
+/// A source file's path from its __FILE__: the build (scripts/build.sh) compiles with paths relative to the build
+/// directory, where todoai is built, so ccache entries serve every checkout; those are resolved from there.
+inline std::filesystem::path source_path(const char* file) {
+    const std::filesystem::path path(file);
+    if (path.is_absolute()) return path;
+    return (todoai_binary().parent_path() / path).lexically_normal();
 }
+
+/// tests/support/kafka_server.sh (start|resume|stop DIR), beside this file.
+inline std::filesystem::path kafka_server_script() { return source_path(__FILE__).parent_path() / "kafka_server.sh"; }
 
 /// A line of a file that tests/support/kafka_server.sh wrote into `dir` (bootstrap, sasl_bootstrap, sasl_users).
 inline std::string kafka_server_file(const std::filesystem::path& dir, const std::string& name) {
