@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Issue 6's benchmark: the same figures on two setups, in one run, each run on fresh state.
 #   embedded     `todoai serve all` (SQLite files in a mktemp dir, the in-process bus): the default
-#   distributed  PostgreSQL 15 (fsync on) + todoai-kafka-mock (3 brokers, 6 partitions) + the five services as
-#                separate processes, two replicas of websocket and notification (scripts/dev-cluster.sh --background)
+#   distributed  PostgreSQL 15 (fsync on) + Apache Kafka (one KRaft broker, tests/support/kafka_server.sh, full JIT)
+#                + the five services as separate processes, two replicas of websocket and notification
+#                (scripts/dev-cluster.sh --background)
+#   distributed-mock  the same on todoai-kafka-mock (librdkafka's mock cluster: 3 brokers, 6 partitions) instead
 # Per setup:
 #   throughput x REPEAT: wrk -t1 -c$CONNS POST /api/{user}/tasks (wrk/post_task.lua) on todo for $DURATION s, then
 #                        wait until audit holds a task.created entry for every task todo committed (SQL counts):
@@ -14,7 +16,7 @@
 # output beside it (cluster-<date>.raw.txt). See bench/README.md.
 #
 # Env: TODOAI_BIN (build/todoai), KAFKA_MOCK_BIN (todoai-kafka-mock beside TODOAI_BIN), WS_LATENCY_BIN
-# (build/bench/ws_latency), SETUPS ("embedded distributed"), REPEAT (3), DURATION (10), CONNS (64), RATE (1000),
+# (build/bench/ws_latency), SETUPS ("embedded distributed distributed-mock"), REPEAT (3), DURATION (10), CONNS (64), RATE (1000),
 # LAT_SECONDS (10), SENDERS (4), SKIP_THROUGHPUT / SKIP_LATENCY (=1), HTTP_THREADS (todo's --http-threads in the
 # distributed setup; empty: its default), POOL_SIZE (TODOAI_DATABASE_POOL_SIZE; empty: the default), FETCH_WAITS
 # ("": the default fetch.wait.max.ms; "10 1" runs the distributed setup once per value, as distributed-fw10, ...),
@@ -28,7 +30,7 @@ cd "$ROOT"
 TODOAI_BIN=$(realpath -m "${TODOAI_BIN:-build/todoai}")
 KAFKA_MOCK_BIN=$(realpath -m "${KAFKA_MOCK_BIN:-$(dirname "$TODOAI_BIN")/todoai-kafka-mock}")
 WS_LATENCY_BIN=$(realpath -m "${WS_LATENCY_BIN:-build/bench/ws_latency}")
-SETUPS=${SETUPS:-embedded distributed}
+SETUPS=${SETUPS:-embedded distributed distributed-mock}
 REPEAT=${REPEAT:-3}
 DURATION=${DURATION:-10}
 CONNS=${CONNS:-64}
@@ -87,6 +89,8 @@ start_setup() {
         ;;
     distributed*)
         [[ $name == distributed-fw* ]] && fetch_wait=${name#distributed-fw}
+        local kafka_kind=real
+        [[ $name != *-mock ]] || kafka_kind=mock
         local p
         for p in 1 2 3 4 5 13 14; do
             if ss -Hltn "sport = :$((8000 + PORT_OFFSET + p))" | grep -q .; then
@@ -95,16 +99,19 @@ start_setup() {
         done
         CLUSTER=$(mktemp -d "$WORK/cluster.XXXXXX")
         local env=(NO_BUILD=1 TODOAI_BIN="$TODOAI_BIN" KAFKA_MOCK_BIN="$KAFKA_MOCK_BIN" CLUSTER_DIR="$CLUSTER"
-            PORT_OFFSET="$PORT_OFFSET" TODO_ARGS="${HTTP_THREADS:+--http-threads $HTTP_THREADS}" TODOAI_ACCESS_LOG=false)
+            PORT_OFFSET="$PORT_OFFSET" TODO_ARGS="${HTTP_THREADS:+--http-threads $HTTP_THREADS}" TODOAI_ACCESS_LOG=false
+            KAFKA_JVM_OPTS="${KAFKA_JVM_OPTS:--XX:+UseSerialGC}")
         [[ -z $POOL_SIZE ]] || env+=(TODOAI_DATABASE_POOL_SIZE="$POOL_SIZE")
         [[ -z $fetch_wait ]] || env+=(TODOAI_KAFKA_FETCH_WAIT_MS="$fetch_wait")
-        if ! env "${env[@]}" bash "$ROOT/scripts/dev-cluster.sh" --background >"$CLUSTER/dev-cluster.out" 2>&1; then
+        if ! env "${env[@]}" bash "$ROOT/scripts/dev-cluster.sh" --background --kafka "$kafka_kind" \
+            >"$CLUSTER/dev-cluster.out" 2>&1; then
             note "$name: dev-cluster.sh failed: $(tail -3 "$CLUSTER/dev-cluster.out" | tr '\n' ' ')"; CLUSTER=""; return 1
         fi
         # shellcheck disable=SC1091
         source "$CLUSTER/cluster.env"
         PORT=$TODO_PORT; WS_PORT=${WEBSOCKET_PORTS%% *}
-        local names=(kafka-mock fifo-holder todo audit websocket-1 websocket-2 notification-1 notification-2 recurring) i=0 pid
+        local names=("kafka-$kafka_kind" fifo-holder todo audit websocket-1 websocket-2 notification-1 notification-2
+            recurring) i=0 pid
         PROCS=""
         for pid in $PIDS; do
             [[ ${names[$i]} == fifo-holder ]] || PROCS+="${names[$i]}:$pid "
@@ -293,6 +300,7 @@ cpu_rows() {
     table "$kind" "machine_busy|machine busy (% of one core; $(nproc) cores = $(nproc)00%)|" "cpu_todoai|todoai (serve all)|" \
         "cpu_todo|todo|" "cpu_audit|audit|" "cpu_websocket|websocket (2 replicas)|" "cpu_notification|notification (2 replicas)|" \
         "cpu_recurring|recurring|" "cpu_postgres|PostgreSQL (postmaster + backends)|" "cpu_kafka-mock|Kafka mock|" \
+        "cpu_kafka-real|Kafka broker (JVM)|" \
         "cpu_tool|load generator (wrk / ws_latency)|" "cpu_others|others (not ours: other engineers, kernel threads)|0"
 }
 
@@ -304,7 +312,7 @@ cpu_rows() {
     echo "* host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load average before $LOAD_BEFORE, after $LOAD_AFTER; machine ${PRE_BUSY}% busy (of $(nproc)00%) in the 2 s before the first run"
     echo "* **nothing is pinned**: the distributed setup runs ~9 processes (7 services, PostgreSQL, the Kafka mock) plus the load generator on $(nproc) cores, so per-process pinning would only serialise them; the embedded setup is unpinned too so that both see the same machine. The CPU tables below show where the time went, and \"others\" what did not belong to the run."
     echo "* embedded: \`todoai serve all --access-log false\` on a fresh mktemp data dir (SQLite WAL, synchronous=NORMAL; the in-process bus)"
-    echo "* distributed: \`scripts/dev-cluster.sh --background\` on a fresh dir per run: PostgreSQL 15 (fsync on, \`tests/support/postgres_server.sh\`), todoai-kafka-mock (3 brokers, 6 partitions), todo, audit, recurring and two replicas of websocket and notification as separate processes; TODOAI_ACCESS_LOG=false; todo ${HTTP_THREADS:+--http-threads $HTTP_THREADS}$([[ -n $HTTP_THREADS ]] || echo "with its default --http-threads"); pool ${POOL_SIZE:-default} per store; fetch.wait.max.ms ${FETCH_WAITS:-default} (distributed-fwN: N ms)"
+    echo "* distributed: \`scripts/dev-cluster.sh --background\` on a fresh dir per run: PostgreSQL 15 (fsync on, \`tests/support/postgres_server.sh\`), Apache Kafka 4.4 (one KRaft broker, JVM heap ≤ 512 MiB, KAFKA_JVM_OPTS ${KAFKA_JVM_OPTS:--XX:+UseSerialGC}; distributed-mock: todoai-kafka-mock, 3 brokers, 6 partitions), todo, audit, recurring and two replicas of websocket and notification as separate processes; TODOAI_ACCESS_LOG=false; todo ${HTTP_THREADS:+--http-threads $HTTP_THREADS}$([[ -n $HTTP_THREADS ]] || echo "with its default --http-threads"); pool ${POOL_SIZE:-default} per store; fetch.wait.max.ms ${FETCH_WAITS:-default} (distributed-fwN: N ms)"
     echo "* throughput: \`wrk -t1 -c$CONNS -d${DURATION}s\` POST /api/{user}/tasks (bench/wrk/post_task.lua), a fresh user and setup per run, then the task and audit stores are counted until audit holds every task todo committed (at most ${DRAIN_TIMEOUT} s). **delivered/s** = tasks / (wrk time + catch-up time): the sustained rate"
     echo "* latency: \`ws_latency --rate $RATE --seconds $LAT_SECONDS --senders $SENDERS\` (REST on todo, WebSocket on the first websocket replica), fresh setup per run"
     sed 's/^/* /' "$NOTES"
