@@ -11,7 +11,7 @@ case "$mode" in run | test) ;; *) echo "install-deps.sh: unknown mode '$mode' (r
 run_packages=(
     build-essential cmake ninja-build ccache pkg-config git
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-    libsqlite3-dev libpq-dev librdkafka-dev libical-dev libsodium-dev libjwt-dev
+    libsqlite3-dev libpq-dev librdkafka-dev libical-dev libsodium-dev libjwt-dev libssl-dev
     libspdlog-dev libcli11-dev libyaml-cpp-dev
 )
 test_packages=(
