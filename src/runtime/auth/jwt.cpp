@@ -97,11 +97,11 @@ bool audience_matches(const boost::json::value& aud, std::string_view want) {
 
 // The claims every token must satisfy once its signature is good.
 std::variant<Claims, TokenError> check_claims(const boost::json::object& payload, Timestamp now, const JwtOptions& o) {
-    bool bad = false;
-    const auto exp = numeric_date(payload, "exp", bad);
-    const auto nbf = numeric_date(payload, "nbf", bad);
-    if (bad) return TokenError{"malformed token"};
-    if (!exp) return TokenError{"missing exp"};
+    bool bad_exp = false, bad_nbf = false;
+    const auto exp = numeric_date(payload, "exp", bad_exp);
+    const auto nbf = numeric_date(payload, "nbf", bad_nbf);
+    if (!exp) return TokenError{"missing exp"};  // absent, or not a NumericDate
+    if (bad_nbf) return TokenError{"malformed token"};
     std::string user;
     for (const char* name : {"sub", "id"}) {
         const auto* v = payload.if_contains(name);
