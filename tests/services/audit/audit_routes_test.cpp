@@ -43,7 +43,9 @@ class AuditRoutesTest : public AuditFixture {
             if (name == "X-Next-Cursor") cursor = value;
         }
         EXPECT_EQ(link.empty(), cursor.empty()) << link;
-        if (!cursor.empty()) EXPECT_NE(link.find("cursor=" + cursor + ">; rel=\"next\""), std::string::npos) << link;
+        if (!cursor.empty()) {
+            EXPECT_NE(link.find("cursor=" + cursor + ">; rel=\"next\""), std::string::npos) << link;
+        }
         json::value next = nullptr;
         if (!cursor.empty()) next = json::string(cursor);
         return json::object{{"items", json::parse(r.body)}, {"next_cursor", std::move(next)}};

@@ -485,9 +485,10 @@ TEST_F(NotificationRoutesTest, CursorWalksEveryPageOnce) {
         ASSERT_EQ(r.status, 200) << r.body;
         for (auto& id : task_ids(r)) seen.push_back(id);
         auto next = page(r).at("next_cursor");
-        if (!next.is_null())
+        if (!next.is_null()) {
             EXPECT_EQ(header(r, "Link"), "</api/user-a/notifications?cursor=" + std::string(next.as_string()) +
                                              ">; rel=\"next\"");
+        }
         if (next.is_null()) break;
         query = {{"limit", "2"}, {"cursor", std::string(next.as_string())}};
     }
