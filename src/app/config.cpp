@@ -83,9 +83,9 @@ void add_options(CLI::App& cmd, Config& c) {
         ->envname("TODOAI_JWKS_TIMEOUT_MS")
         ->check(CLI::Range(100, 60000))
         ->capture_default_str();
-    cmd.add_option("--jwt-issuer", c.jwt_issuer, "When set, every token's iss must equal it")
+    cmd.add_option("--jwt-issuer", c.jwt_issuer, "When set, the iss of every token verified with the JWKS must equal it")
         ->envname("TODOAI_JWT_ISSUER");
-    cmd.add_option("--jwt-audience", c.jwt_audience, "When set, every token's aud must contain it")
+    cmd.add_option("--jwt-audience", c.jwt_audience, "When set, the aud of every token verified with the JWKS must contain it")
         ->envname("TODOAI_JWT_AUDIENCE");
     cmd.add_option("--environment", c.environment, "development or production (production requires a JWT secret)")
         ->envname("ENVIRONMENT")

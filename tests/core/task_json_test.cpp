@@ -270,7 +270,7 @@ TEST(TaskFieldsTest, BeforeDueNeedsADueDate) {
 
 TEST(TaskFieldsTest, EnumErrorsNameTheFieldAndTheChoices) {
     const FieldErrors e = errors_of(
-        R"({"title":"t","status":"done","priority":"urgent","recurrence_schedule":"yearly","recurrence_from":1})");
+        R"({"title":"t","status":"finished","priority":"urgent","recurrence_schedule":"yearly","recurrence_from":1})");
     EXPECT_THAT(fields_of(e), UnorderedElementsAre("status", "priority", "recurrence_schedule", "recurrence_from"));
     for (const auto& err : e) {
         EXPECT_THAT(err.message, ::testing::StartsWith("must be one of")) << err.field;

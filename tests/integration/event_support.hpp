@@ -47,7 +47,8 @@ inline std::vector<boost::json::object> fetch_all(HttpClient& client, const std:
         if (!cursor.empty()) target += "&cursor=" + cursor;
         auto res = client.authed("GET", target, token);
         if (res.status != 200) throw std::runtime_error("GET " + target + " -> " + std::to_string(res.status) + " " + res.body);
-        for (auto& item : res.json().as_array()) out.push_back(item.as_object());
+        const auto json = res.json();
+        for (const auto& item : json.as_array()) out.push_back(item.as_object());
         cursor = res.header("x-next-cursor");
         if (cursor.empty()) return out;
     }

@@ -134,7 +134,8 @@ TEST_F(TodoaiTest, ListsPageThroughTheLinkHeader) {
     while (!target.empty() && pages < 10) {
         auto res = call("GET", target);
         ASSERT_EQ(res.status, 200) << target << " " << res.body;
-        for (const auto& t : res.json().as_array()) seen.insert(str(t.at("title")));
+        const auto json = res.json();
+        for (const auto& t : json.as_array()) seen.insert(str(t.at("title")));
         ++pages;
         const auto link = res.header("link");
         if (link.empty()) {

@@ -95,8 +95,12 @@ bool audience_matches(const boost::json::value& aud, std::string_view want) {
     return false;
 }
 
-// The claims every token must satisfy once its signature is good.
-std::variant<Claims, TokenError> check_claims(const boost::json::object& payload, Timestamp now, const JwtOptions& o) {
+// The claims every token must satisfy once its signature is good; iss/aud only on the other issuer's (JWKS) tokens,
+// since our own sign-in issues tokens without them.
+std::variant<Claims, TokenError> check_claims(const boost::json::object& payload,
+                                              Timestamp now,
+                                              const JwtOptions& o,
+                                              bool from_jwks) {
     bool bad_exp = false, bad_nbf = false;
     const auto exp = numeric_date(payload, "exp", bad_exp);
     const auto nbf = numeric_date(payload, "nbf", bad_nbf);
@@ -114,11 +118,11 @@ std::variant<Claims, TokenError> check_claims(const boost::json::object& payload
     Claims claims{std::move(user), Timestamp{std::chrono::seconds{*exp}}};
     if (now >= claims.expires_at) return TokenError{"token expired"};
     if (nbf && now < Timestamp{std::chrono::seconds{*nbf}}) return TokenError{"token not valid yet (nbf)"};
-    if (!o.issuer.empty()) {
+    if (from_jwks && !o.issuer.empty()) {
         const auto* iss = payload.if_contains("iss");
         if (iss == nullptr || !iss->is_string() || iss->get_string() != o.issuer) return TokenError{"wrong issuer"};
     }
-    if (!o.audience.empty()) {
+    if (from_jwks && !o.audience.empty()) {
         const auto* aud = payload.if_contains("aud");
         if (aud == nullptr || !audience_matches(*aud, o.audience)) return TokenError{"wrong audience"};
     }
@@ -235,7 +239,7 @@ std::variant<Claims, TokenError> JwtCodec::verify(std::string_view token) const 
         return TokenError{"unsupported algorithm"};
     }
 
-    auto checked = check_claims(*payload, now, impl_->options);
+    auto checked = check_claims(*payload, now, impl_->options, alg != "HS256");
     if (auto* claims = std::get_if<Claims>(&checked)) impl_->remember(std::move(text), *claims);
     return checked;
 }

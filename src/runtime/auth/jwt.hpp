@@ -19,8 +19,8 @@ struct Claims {
 
 /// What is checked besides the signature, for every token whatever signed it.
 struct JwtOptions {
-    std::string issuer;    // when set, `iss` must equal it
-    std::string audience;  // when set, `aud` (a string or an array) must contain it
+    std::string issuer;    // when set, a JWKS-verified token's `iss` must equal it (our HS256 tokens carry none)
+    std::string audience;  // when set, a JWKS-verified token's `aud` (a string or an array) must contain it
     std::shared_ptr<JwksKeySet> jwks;  // when set, EdDSA/ES256/RS256 tokens are verified with its keys
 };
 

@@ -54,7 +54,7 @@ class AuditRoutesTest : public AuditFixture {
     // The `field`s of a 422 problem.
     static std::vector<std::string> fields(const http::Response& r) {
         std::vector<std::string> out;
-        auto body = page_of(r);
+        auto body = json::parse(r.body).as_object();
         if (auto* errors = body.if_contains("errors"))
             for (const auto& e : errors->as_array()) out.emplace_back(e.as_object().at("field").as_string());
         return out;

@@ -440,7 +440,7 @@ class NotificationRoutesTest : public NotificationServiceTest {
         return {};
     }
     // A list answer as {"items": its array, "next_cursor": its X-Next-Cursor or null}.
-    static json::object page(const http::Response& r) {
+    static json::object page_of(const http::Response& r) {
         const auto cursor = header(r, "X-Next-Cursor");
         EXPECT_EQ(cursor.empty(), header(r, "Link").empty());
         json::value next = nullptr;
@@ -449,7 +449,7 @@ class NotificationRoutesTest : public NotificationServiceTest {
     }
     static std::vector<std::string> task_ids(const http::Response& r) {
         std::vector<std::string> out;
-        const json::object b = page(r);
+        const json::object b = page_of(r);
         for (const auto& item : b.at("items").as_array()) out.emplace_back(item.as_object().at("task_id").as_string());
         return out;
     }
@@ -465,7 +465,7 @@ TEST_F(NotificationRoutesTest, ListsTheUsersNotificationsNewestFirst) {
     auto r = list();
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(task_ids(r), (std::vector<std::string>{ids[2], ids[1], ids[0]}));
-    auto b = page(r);
+    auto b = page_of(r);
     EXPECT_TRUE(b.at("next_cursor").is_null());
     const auto& item = b.at("items").as_array()[0].as_object();
     EXPECT_EQ(item.size(), 6u);
@@ -484,7 +484,7 @@ TEST_F(NotificationRoutesTest, CursorWalksEveryPageOnce) {
         auto r = list(query);
         ASSERT_EQ(r.status, 200) << r.body;
         for (auto& id : task_ids(r)) seen.push_back(id);
-        auto next = page(r).at("next_cursor");
+        auto next = page_of(r).at("next_cursor");
         if (!next.is_null()) {
             EXPECT_EQ(header(r, "Link"), "</api/user-a/notifications?cursor=" + std::string(next.as_string()) +
                                              ">; rel=\"next\"");
@@ -497,7 +497,7 @@ TEST_F(NotificationRoutesTest, CursorWalksEveryPageOnce) {
 
 TEST_F(NotificationRoutesTest, MarkReadAndFilterUnread) {
     auto ids = fire("user-a", 2);
-    auto all = page(list());
+    auto all = page_of(list());
     const std::string first_id(all.at("items").as_array()[1].as_object().at("id").as_string());  // ids[0]'s
 
     auto r = call(http::Method::post, "/api/user-a/notifications/" + first_id + "/read");
@@ -517,7 +517,7 @@ TEST_F(NotificationRoutesTest, MarkReadAndFilterUnread) {
 TEST_F(NotificationRoutesTest, FrontEndRoutesMarkAndDelete) {
     auto ids = fire("user-a", 3);
     fire("user-b", 1);
-    auto all = page(list());
+    auto all = page_of(list());
     const auto id_of = [&](std::size_t i) { return std::string(all.at("items").as_array()[i].at("id").as_string()); };
 
     auto r = call(http::Method::patch, "/api/notifications/" + id_of(2) + "/read");  // ids[0]'s, token's user
