@@ -11,7 +11,7 @@ case "$mode" in run | test) ;; *) echo "install-deps.sh: unknown mode '$mode' (r
 run_packages=(
     build-essential cmake ninja-build ccache pkg-config git
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-    libsqlite3-dev libpq-dev librdkafka-dev libical-dev libsodium-dev libjwt-dev
+    libsqlite3-dev libpq-dev librdkafka-dev libical-dev libsodium-dev libjwt-dev libssl-dev
     libspdlog-dev libcli11-dev libyaml-cpp-dev
 )
 test_packages=(
@@ -39,12 +39,14 @@ if ((${#missing[@]})); then
 fi
 [[ $mode == run ]] && exit 0
 
-# The browser tests' npm packages (playwright-core, pinned by package-lock.json), from the repository root.
+# The npm packages of the browser and MCP tests (playwright-core, @modelcontextprotocol/sdk, pinned by
+# package-lock.json), from the repository root. A changed lock file (another package, another version) reinstalls.
 cd "$(dirname "$0")/.."
-locked=$(node -p 'require("./package-lock.json").packages["node_modules/playwright-core"].version')
-installed=$(node -p 'require("./node_modules/playwright-core/package.json").version' 2>/dev/null || true)
+locked=$(sha256sum package-lock.json | cut -d' ' -f1)
+installed=$(cat node_modules/.todoai-lock-sha256 2>/dev/null || true)
 if [[ "$locked" != "$installed" ]]; then
     npm ci --no-audit --no-fund
+    echo "$locked" > node_modules/.todoai-lock-sha256
 fi
 
 # Test peers from the other registries, one script each.

@@ -27,7 +27,7 @@ export class ApiError extends Error {
 let onUnauthorized = () => {};
 export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
 
-export async function request(method, path, { body, headers = {}, auth = true, keepalive = false } = {}) {
+export async function request(method, path, { body, headers = {}, auth = true, keepalive = false, page = false } = {}) {
   const h = { Accept: 'application/json, application/problem+json', ...headers };
   const s = session.get();
   if (auth && s?.token) h.Authorization = `Bearer ${s.token}`;
@@ -47,6 +47,8 @@ export async function request(method, path, { body, headers = {}, auth = true, k
     if (res.status === 401 && auth) onUnauthorized(err);
     throw err;
   }
+  // A list answers a JSON array; the next page's cursor comes in X-Next-Cursor (and Link), absent on the last page.
+  if (page) return { items: data || [], next_cursor: res.headers.get('X-Next-Cursor') };
   return data;
 }
 
@@ -58,7 +60,7 @@ export const api = {
   listTasks(params) {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, v);
-    return request('GET', `/api/${uid()}/tasks?${q}`);
+    return request('GET', `/api/${uid()}/tasks?${q}`, { page: true });
   },
   createTask: (task) => request('POST', `/api/${uid()}/tasks`, { body: task }),
   replaceTask: (id, task, version) =>
@@ -68,8 +70,8 @@ export const api = {
   toggleComplete: (id) => request('PATCH', `/api/${uid()}/tasks/${encodeURIComponent(id)}/complete`),
   deleteTask: (id, { keepalive = false } = {}) =>
     request('DELETE', `/api/${uid()}/tasks/${encodeURIComponent(id)}`, { keepalive }),
-  audit: (params = {}) => request('GET', `/api/${uid()}/audit?${new URLSearchParams(params)}`),
+  audit: (params = {}) => request('GET', `/api/${uid()}/audit?${new URLSearchParams(params)}`, { page: true }),
   notifications: (params = {}) =>
-    request('GET', `/api/${uid()}/notifications?${new URLSearchParams(params)}`),
+    request('GET', `/api/${uid()}/notifications?${new URLSearchParams(params)}`, { page: true }),
   markRead: (id) => request('POST', `/api/${uid()}/notifications/${encodeURIComponent(id)}/read`),
 };

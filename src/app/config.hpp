@@ -17,6 +17,9 @@ struct Config {
     std::filesystem::path data_dir = "./todoai-data";
     std::string database_url;
     std::string jwt_secret;
+    std::string jwks_url;            // another issuer's public keys (Better Auth: {BETTER_AUTH_URL}/api/auth/jwks)
+    std::int64_t jwks_timeout_ms = 3000;
+    std::string jwt_issuer, jwt_audience;  // checked when set
     std::filesystem::path jwt_secret_file;
     std::string environment = "development";
     std::string cors_origins;
@@ -39,6 +42,7 @@ struct Config {
     std::int64_t ws_heartbeat_interval_seconds = 30;
     std::string app_api_token;
     std::string topic_layout = "single";
+    std::string json_case = "snake";  // camel: every /api/ response in camelCase (front ends that read dueDate)
 
     // Separate processes (serve <service>): the Kafka bus, and where the other services answer.
     std::string kafka_brokers;  // empty: the in-process bus

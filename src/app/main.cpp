@@ -4,6 +4,7 @@
 
 #include "app/config.hpp"
 #include "app/dlq.hpp"
+#include "app/mcp_stdio.hpp"
 #include "app/serve.hpp"
 
 int main(int argc, char** argv) {
@@ -34,6 +35,13 @@ int main(int argc, char** argv) {
     dlq_cmd->add_option("action", dlq_action, "list or replay")->required()->check(CLI::IsMember({"list", "replay"}));
     dlq_cmd->add_option("topic", dlq_topic, "task-events, reminders (or their -dlq form)")->required();
 
+    McpStdioOptions mcp_options;
+    auto* mcp_cmd = cli.add_subcommand(
+        "mcp", "The MCP stdio transport for AI assistants: relays JSON-RPC lines to a running todoai's /mcp as the "
+               "user of TODOAI_TOKEN");
+    mcp_cmd->add_option("--url", mcp_options.url, "The todoai serving /mcp")->envname("TODOAI_URL")->capture_default_str();
+    mcp_cmd->add_option("--token", mcp_options.token, "The user's bearer token")->envname("TODOAI_TOKEN");
+
     try {
         cli.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -48,6 +56,7 @@ int main(int argc, char** argv) {
     try {
         if (*migrate_cmd) return migrate(config);
         if (*dlq_cmd) return dead_letters(config, dlq_action, dlq_topic);
+        if (*mcp_cmd) return mcp_stdio(mcp_options, std::cin, std::cout, std::cerr);
         return serve(config, service);
     } catch (const std::exception& e) {
         std::cerr << "todoai: " << e.what() << std::endl;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "app/jwks_fetch.hpp"
 #include "app/secrets.hpp"
 #include "runtime/pubsub/memory_bus.hpp"
 
@@ -11,7 +12,7 @@ Platform::Platform(const Config& c, std::span<const Service> services, const std
     : config(c),
       topics(app::topics(c)),
       stores(c),
-      jwt(jwt_secret, clock),
+      jwt(jwt_secret, clock, jwt_options(c, clock)),
       app_token(c.app_api_token.empty() ? random_hex(32) : c.app_api_token),
       replica_id(c.replica_id.empty() ? default_replica_id() : c.replica_id),
       services_(services.begin(), services.end()) {

@@ -6,6 +6,7 @@
 #include "app/platform.hpp"
 #include "app/request_limits.hpp"
 #include "app/service_module.hpp"
+#include "runtime/http/json_case.hpp"
 #include "runtime/http/problem.hpp"
 #include "runtime/http/server.hpp"
 
@@ -72,8 +73,15 @@ struct Process::Impl {
             .access_log = config.access_log,
             .cors_origins = config.cors_origins,
         };
+        const auto json_case = http::parse_json_case(config.json_case).value_or(http::JsonCase::snake);
         server = std::make_unique<http::Server>(
-            options, [this](http::Request& req) { return platform.router.dispatch(req); }, platform.metrics);
+            options,
+            [this, json_case](http::Request& req) {
+                auto response = platform.router.dispatch(req);
+                http::apply_json_case(json_case, req.path, response);
+                return response;
+            },
+            platform.metrics);
         for (auto& m : modules) m->attach(*server);
     }
 

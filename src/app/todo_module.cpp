@@ -1,9 +1,10 @@
 // The todo service as a module: users and tasks in its store, each change's event through its outbox relay, the
-// REST API, the recurring and notification services' internal endpoints, and the web UI.
+// REST API, the MCP tools for AI assistants, the recurring and notification services' internal endpoints, and the web UI.
 #include "app/service_module.hpp"
 #include "runtime/auth/password.hpp"
 #include "runtime/pubsub/outbox.hpp"
 #include "services/todo/auth_service.hpp"
+#include "services/todo/mcp_tools.hpp"
 #include "services/todo/migrations.hpp"
 #include "services/todo/series_routes.hpp"
 #include "services/todo/task_service.hpp"
@@ -35,6 +36,9 @@ class TodoModule final : public ServiceModule {
         todo::register_series_routes(router, tasks_, p_.app_token);
         todo::register_task_status_routes(router, tasks_, p_.app_token);
         todo::register_web_routes(router);
+        // AI assistants: the same routes as tools, dispatched through this router (all of the process's services).
+        mcp_ = std::make_unique<mcp::Server>(todo::task_tools(router), "todoai", TODOAI_VERSION);
+        todo::register_mcp_route(router, *mcp_, p_.jwt);
     }
 
     std::vector<ops::ReadinessProbe> probes() override {
@@ -57,6 +61,7 @@ class TodoModule final : public ServiceModule {
     auth::PasswordHasher hasher_;
     todo::AuthService accounts_;
     todo::TaskService tasks_;
+    std::unique_ptr<mcp::Server> mcp_;
 };
 
 }  // namespace

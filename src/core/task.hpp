@@ -47,6 +47,7 @@ struct TaskFields {
     std::optional<RecurrenceSchedule> recurrence_schedule;
     std::optional<std::string> rrule;  // RFC 5545 RRULE value, e.g. "FREQ=WEEKLY;BYDAY=MO,WE"
     RecurrenceFrom recurrence_from = RecurrenceFrom::due;
+    std::optional<std::string> category;  // free text ("work", "personal"); the notes' front end files tasks by it
 
     bool operator==(const TaskFields&) const = default;
 };
@@ -73,6 +74,7 @@ inline constexpr std::size_t kTagsMax = 20;
 inline constexpr std::size_t kTagMax = 50;  // characters, min 1
 inline constexpr std::size_t kRemindersMax = 10;
 inline constexpr std::size_t kRruleMax = 500;  // bytes
+inline constexpr std::size_t kCategoryMax = 50;  // characters, min 1
 inline constexpr int kPageLimitMin = 1;
 inline constexpr int kPageLimitMax = 200;
 inline constexpr int kPageLimitDefault = 50;

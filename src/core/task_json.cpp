@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/rrule.hpp"
+#include "core/task_input.hpp"
 #include "core/time.hpp"
 #include "core/utf8.hpp"
 
@@ -67,6 +68,10 @@ void put_fields(json::object& o, const TaskFields& f, bool with_completed) {
     o.emplace("status", to_string(f.status));
     if (with_completed) o.emplace("completed", f.status == TaskStatus::complete);
     o.emplace("priority", to_string(f.priority));
+    if (f.category)
+        o.emplace("category", json::string_view(*f.category));
+    else
+        o.emplace("category", nullptr);
     o.emplace("tags", tags_json(f.tags, o.storage()));
     put_optional_time(o, "due_date", f.due_date);
     o.emplace("reminders", reminders_json(f.reminders, o.storage()));
@@ -98,11 +103,12 @@ enum FieldId : std::size_t {
     kSchedule,
     kRrule,
     kFrom,
+    kCategory,
     kFieldCount
 };
 constexpr std::array<std::string_view, kFieldCount> kFieldNames{
     "title",    "description", "status",       "completed",           "priority", "tags",
-    "due_date", "reminders",   "is_recurring", "recurrence_schedule", "rrule",    "recurrence_from"};
+    "due_date", "reminders",   "is_recurring", "recurrence_schedule", "rrule",    "recurrence_from", "category"};
 constexpr std::array<std::string_view, 7> kReadOnly{"id",           "user_id", "created_at", "updated_at",
                                                     "completed_at", "version", "series_id"};
 
@@ -163,6 +169,9 @@ class FieldParser {
         if (present[kFrom])
             parse_enum(*present[kFrom], "recurrence_from", parse_recurrence_from, f_.recurrence_from,
                        "due, completion");
+        if (present[kCategory]) {
+            if (auto s = text(*present[kCategory], "category", 1, limits::kCategoryMax)) f_.category = std::string(*s);
+        }
         recurrence(present);
 
         if (!errors_.empty()) return std::move(errors_);
@@ -465,7 +474,7 @@ json::object to_json(const Task& task) { return to_json(task, {}); }
 
 json::object to_json(const Task& task, json::storage_ptr sp) {
     json::object o(std::move(sp));
-    o.reserve(19);
+    o.reserve(20);
     o.emplace("id", json::string_view(task.id));
     o.emplace("user_id", json::string_view(task.user_id));
     put_fields(o, task.fields, true);
@@ -482,15 +491,27 @@ json::object to_json(const Task& task, json::storage_ptr sp) {
 
 json::object writable_json(const TaskFields& fields) {
     json::object o;
-    o.reserve(11);
+    o.reserve(12);
     put_fields(o, fields, false);
     return o;
+}
+
+std::variant<TaskFields, FieldErrors> parse_canonical_task_fields(const json::object& body) {
+    return FieldParser{}.parse(body);
 }
 
 std::variant<TaskFields, FieldErrors> parse_task_fields(const json::value& body) {
     const json::object* o = body.if_object();
     if (o == nullptr) return FieldErrors{{"", "the request body must be a JSON object"}};
-    return FieldParser{}.parse(*o);
+    json::object input = *o;
+    PendingInput pending;
+    FieldErrors errors = normalise_task_input(input, pending);
+    for (auto& e : apply_pending_input(input, pending)) errors.push_back(std::move(e));
+    auto parsed = FieldParser{}.parse(input);
+    if (errors.empty()) return parsed;
+    if (auto* more = std::get_if<FieldErrors>(&parsed))
+        for (auto& e : *more) errors.push_back(std::move(e));
+    return errors;
 }
 
 Task task_from_json(const json::object& o) {
@@ -538,6 +559,7 @@ Task task_from_json(const json::object& o) {
         f.recurrence_schedule = read_enum(o, "recurrence_schedule", parse_recurrence_schedule, RecurrenceSchedule{});
     f.rrule = read_optional_string(o, "rrule");
     f.recurrence_from = read_enum(o, "recurrence_from", parse_recurrence_from, RecurrenceFrom::due);
+    f.category = read_optional_string(o, "category");
     t.series_id = read_optional_string(o, "series_id");
     t.created_at = to_timestamp(*member(o, "created_at", true), "created_at");
     t.updated_at = to_timestamp(*member(o, "updated_at", true), "updated_at");

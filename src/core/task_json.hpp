@@ -25,14 +25,18 @@ void append_json(std::string& out, const Task& task);
 boost::json::object writable_json(const TaskFields& fields);
 
 /// Builds TaskFields from a client's JSON object, as a full replacement (POST and PUT): absent fields take their
-/// defaults, `title` is required. Accepts the compatibility forms DESIGN.md lists (`completed` bool as a way to set
-/// `status` when `status` is absent, `tags` as a comma-separated string). Read-only fields (id, user_id,
+/// defaults, `title` is required. First normalises the other spellings clients send (normalise_task_input in
+/// core/task_input.hpp); also accepts `completed` bool as a way to set `status` when `status` is absent, and `tags`
+/// as a comma-separated string. Read-only fields (id, user_id,
 /// created_at, updated_at, completed_at, version, series_id) are ignored. Unknown fields, wrong types and values out
 /// of range are all reported, each with its field path, not just the first.
 /// A non-object body gives a single error on field "".
 std::variant<TaskFields, FieldErrors> parse_task_fields(const boost::json::value& body);
 
-/// PATCH: merge-patches `patch` onto writable_json(current) and validates the result as parse_task_fields does.
+/// parse_task_fields without the normalisation step: `body` is already in canonical form (core/task_input.hpp).
+std::variant<TaskFields, FieldErrors> parse_canonical_task_fields(const boost::json::object& body);
+
+/// PATCH: normalises the patch (core/task_input.hpp), then merge-patches `patch` onto writable_json(current) and validates the result as parse_task_fields does.
 /// A field the patch sets replaces its stored alternative, so a client need not null it: `completed` without
 /// `status` drops the stored status; a non-null `rrule` without `recurrence_schedule` drops the stored schedule and
 /// vice versa; `is_recurring: false` without either drops both; and removing the rule (null) ends the recurrence.

@@ -101,6 +101,8 @@ void append_json(std::string& out, const Task& task) {
     out += task.completed() ? "true" : "false";
     append_key(out, "priority");
     append_string(out, to_string(f.priority));
+    append_key(out, "category");
+    append_optional_string(out, f.category);
     append_key(out, "tags");
     out += '[';
     for (std::size_t i = 0; i < f.tags.size(); ++i) {

@@ -30,7 +30,7 @@ async function apiTasks(page) {
   return page.evaluate(async () => {
     const s = JSON.parse(sessionStorage.getItem('todoai.session'));
     const res = await fetch(`/api/${s.user.id}/tasks?limit=200`, { headers: { Authorization: `Bearer ${s.token}` } });
-    return (await res.json()).items;
+    return await res.json();
   });
 }
 
@@ -244,7 +244,7 @@ describe('web UI', () => {
     const unread = await page.evaluate(async () => {
       const s = JSON.parse(sessionStorage.getItem('todoai.session'));
       const res = await fetch(`/api/${s.user.id}/notifications?unread=true`, { headers: { Authorization: `Bearer ${s.token}` } });
-      return (await res.json()).items.length;
+      return (await res.json()).length;
     });
     assert.equal(unread, 0, 'marked read on the server');
     // The panel closes again with the same button.
@@ -269,7 +269,7 @@ describe('web UI', () => {
     await until(async () => (await page.evaluate(async (id) => {
       const s = JSON.parse(sessionStorage.getItem('todoai.session'));
       const res = await fetch(`/api/${s.user.id}/audit?task_id=${id}`, { headers: { Authorization: `Bearer ${s.token}` } });
-      return (await res.json()).items.map((e) => e.event_type);
+      return (await res.json()).map((e) => e.event_type);
     }, task.id)).includes('com.todoai.task.completed'));
 
     await page.locator('.task', { hasText: 'Renew passport' }).getByRole('button', { name: /^Edit/ }).click();

@@ -270,7 +270,7 @@ TEST(TaskFieldsTest, BeforeDueNeedsADueDate) {
 
 TEST(TaskFieldsTest, EnumErrorsNameTheFieldAndTheChoices) {
     const FieldErrors e = errors_of(
-        R"({"title":"t","status":"done","priority":"urgent","recurrence_schedule":"yearly","recurrence_from":1})");
+        R"({"title":"t","status":"finished","priority":"urgent","recurrence_schedule":"yearly","recurrence_from":1})");
     EXPECT_THAT(fields_of(e), UnorderedElementsAre("status", "priority", "recurrence_schedule", "recurrence_from"));
     for (const auto& err : e) {
         EXPECT_THAT(err.message, ::testing::StartsWith("must be one of")) << err.field;
@@ -356,7 +356,8 @@ TEST(TaskFieldsTest, RruleChecks) {
 
 TEST(TaskJsonTest, ToJsonHasEveryFieldInApiForm) {
     const json::object o = to_json(sample_task());
-    EXPECT_EQ(o.size(), 19u);
+    EXPECT_EQ(o.size(), 20u);
+    EXPECT_TRUE(o.at("category").is_null());
     EXPECT_EQ(o.at("id"), "0190a5c6-1111-7abc-8def-0123456789ab");
     EXPECT_EQ(o.at("status"), "in_progress");
     EXPECT_EQ(o.at("completed"), false);

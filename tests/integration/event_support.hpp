@@ -36,7 +36,7 @@ inline Timestamp ts(const boost::json::value& v) {
     return *parsed;
 }
 
-/// GETs `path` (which may already carry a query) page by page (limit=200, following next_cursor) and returns every
+/// GETs `path` (which may already carry a query) page by page (limit=200, following X-Next-Cursor) and returns every
 /// item. Throws on a non-200 answer so a broken endpoint cannot look like an empty list.
 inline std::vector<boost::json::object> fetch_all(HttpClient& client, const std::string& token, const std::string& path) {
     std::vector<boost::json::object> out;
@@ -47,10 +47,10 @@ inline std::vector<boost::json::object> fetch_all(HttpClient& client, const std:
         if (!cursor.empty()) target += "&cursor=" + cursor;
         auto res = client.authed("GET", target, token);
         if (res.status != 200) throw std::runtime_error("GET " + target + " -> " + std::to_string(res.status) + " " + res.body);
-        auto json = res.json().as_object();
-        for (auto& item : json.at("items").as_array()) out.push_back(item.as_object());
-        if (json.at("next_cursor").is_null()) return out;
-        cursor = std::string(json.at("next_cursor").as_string());
+        const auto json = res.json();
+        for (const auto& item : json.as_array()) out.push_back(item.as_object());
+        cursor = res.header("x-next-cursor");
+        if (cursor.empty()) return out;
     }
     throw std::runtime_error("GET " + path + ": cursor never ended");
 }

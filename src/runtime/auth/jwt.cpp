@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "core/base64url.hpp"
+
 namespace todoai::auth {
 namespace {
 
@@ -48,38 +50,8 @@ bool has_jws_shape(std::string_view token) {
     return true;
 }
 
-std::optional<std::string> base64url_decode(std::string_view in) {
-    std::string out;
-    out.reserve(in.size() * 3 / 4);
-    std::uint32_t acc = 0;
-    int bits = 0;
-    for (char c : in) {
-        int v;
-        if (c >= 'A' && c <= 'Z') {
-            v = c - 'A';
-        } else if (c >= 'a' && c <= 'z') {
-            v = c - 'a' + 26;
-        } else if (c >= '0' && c <= '9') {
-            v = c - '0' + 52;
-        } else if (c == '-') {
-            v = 62;
-        } else if (c == '_') {
-            v = 63;
-        } else {
-            return std::nullopt;
-        }
-        acc = (acc << 6) | static_cast<std::uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((acc >> bits) & 0xff));
-        }
-    }
-    return out;
-}
-
 std::optional<boost::json::object> decode_json_object(std::string_view part) {
-    auto text = base64url_decode(part);
+    auto text = base64url_decode(part, kMaxTokenBytes);
     if (!text) return std::nullopt;
     boost::json::error_code ec;
     auto value = boost::json::parse(*text, ec);
@@ -100,18 +72,61 @@ TokenError classify_rejection(std::string_view token) {
     return {"invalid signature"};
 }
 
-// A NumericDate claim (RFC 7519: seconds, possibly fractional), clamped to years 0..9999. libjwt's
-// jwt_get_grant_int answers -1 without an error for a string, so the claim's JSON is read instead.
-std::optional<std::int64_t> numeric_date(jwt_t* jwt, const char* name) {
-    char* json = jwt_get_grants_json(jwt, name);
-    if (json == nullptr) return std::nullopt;
+// A NumericDate claim (RFC 7519: seconds, possibly fractional), clamped to years 0..9999; nullopt when absent, and
+// `bad` set when present but not a number.
+std::optional<std::int64_t> numeric_date(const boost::json::object& payload, std::string_view name, bool& bad) {
+    const auto* v = payload.if_contains(name);
+    if (v == nullptr) return std::nullopt;
     boost::json::error_code ec;
-    auto value = boost::json::parse(json, ec);
-    std::free(json);
-    if (ec || !value.is_number()) return std::nullopt;
-    const double seconds = value.to_number<double>(ec);
-    if (ec) return std::nullopt;
+    const double seconds = v->is_number() ? v->to_number<double>(ec) : 0;
+    if (!v->is_number() || ec) {
+        bad = true;
+        return std::nullopt;
+    }
     return static_cast<std::int64_t>(std::clamp(std::floor(seconds), 0.0, static_cast<double>(kMaxExpSeconds)));
+}
+
+bool audience_matches(const boost::json::value& aud, std::string_view want) {
+    if (aud.is_string()) return aud.get_string() == want;
+    if (const auto* arr = aud.if_array()) {
+        for (const auto& a : *arr)
+            if (a.is_string() && a.get_string() == want) return true;
+    }
+    return false;
+}
+
+// The claims every token must satisfy once its signature is good; iss/aud only on the other issuer's (JWKS) tokens,
+// since our own sign-in issues tokens without them.
+std::variant<Claims, TokenError> check_claims(const boost::json::object& payload,
+                                              Timestamp now,
+                                              const JwtOptions& o,
+                                              bool from_jwks) {
+    bool bad_exp = false, bad_nbf = false;
+    const auto exp = numeric_date(payload, "exp", bad_exp);
+    const auto nbf = numeric_date(payload, "nbf", bad_nbf);
+    if (!exp) return TokenError{"missing exp"};  // absent, or not a NumericDate
+    if (bad_nbf) return TokenError{"malformed token"};
+    std::string user;
+    for (const char* name : {"sub", "id"}) {
+        const auto* v = payload.if_contains(name);
+        if (v != nullptr && v->is_string() && !v->get_string().empty()) {
+            user = std::string(v->get_string());
+            break;
+        }
+    }
+    if (user.empty()) return TokenError{"missing sub"};
+    Claims claims{std::move(user), Timestamp{std::chrono::seconds{*exp}}};
+    if (now >= claims.expires_at) return TokenError{"token expired"};
+    if (nbf && now < Timestamp{std::chrono::seconds{*nbf}}) return TokenError{"token not valid yet (nbf)"};
+    if (from_jwks && !o.issuer.empty()) {
+        const auto* iss = payload.if_contains("iss");
+        if (iss == nullptr || !iss->is_string() || iss->get_string() != o.issuer) return TokenError{"wrong issuer"};
+    }
+    if (from_jwks && !o.audience.empty()) {
+        const auto* aud = payload.if_contains("aud");
+        if (aud == nullptr || !audience_matches(*aud, o.audience)) return TokenError{"wrong audience"};
+    }
+    return claims;
 }
 
 std::int64_t epoch_seconds(Timestamp t) {
@@ -126,7 +141,7 @@ struct JwtCodec::Impl {
         std::unordered_map<std::string, Claims, StringHash, std::equal_to<>> claims;
     };
 
-    Impl(std::string s, const Clock& c) : secret(std::move(s)), clock(c) {}
+    Impl(std::string s, const Clock& c, JwtOptions o) : secret(std::move(s)), clock(c), options(std::move(o)) {}
 
     Shard& shard_of(std::string_view token) { return shards[StringHash{}(token) % kCacheShards]; }
 
@@ -147,14 +162,15 @@ struct JwtCodec::Impl {
 
     std::string secret;
     const Clock& clock;
+    JwtOptions options;
     std::array<Shard, kCacheShards> shards;
 };
 
-JwtCodec::JwtCodec(std::string secret, const Clock& clock) {
+JwtCodec::JwtCodec(std::string secret, const Clock& clock, JwtOptions options) {
     if (secret.size() < kMinSecretBytes) {
         throw std::invalid_argument("JWT secret must be at least 32 bytes (got " + std::to_string(secret.size()) + ")");
     }
-    impl_ = std::make_unique<Impl>(std::move(secret), clock);
+    impl_ = std::make_unique<Impl>(std::move(secret), clock, std::move(options));
 }
 
 JwtCodec::~JwtCodec() = default;
@@ -186,25 +202,46 @@ std::variant<Claims, TokenError> JwtCodec::verify(std::string_view token) const 
         return *std::move(claims);
     }
 
+    const auto first = token.find('.');
+    const auto second = token.find('.', first + 1);
+    auto header = decode_json_object(token.substr(0, first));
+    auto payload = decode_json_object(token.substr(first + 1, second - first - 1));
+    if (!header || !payload) return TokenError{"malformed token"};
+    const auto* alg_value = header->if_contains("alg");
+    if (alg_value == nullptr || !alg_value->is_string()) return TokenError{"malformed token"};
+    const std::string_view alg = alg_value->get_string();
+
     std::string text(token);
-    jwt_t* raw = nullptr;
-    const auto* key = reinterpret_cast<const unsigned char*>(impl_->secret.data());
-    if (jwt_decode(&raw, text.c_str(), key, static_cast<int>(impl_->secret.size())) != 0 || raw == nullptr) {
-        return classify_rejection(token);
+    if (alg == "HS256") {
+        jwt_t* raw = nullptr;
+        const auto* key = reinterpret_cast<const unsigned char*>(impl_->secret.data());
+        if (jwt_decode(&raw, text.c_str(), key, static_cast<int>(impl_->secret.size())) != 0 || raw == nullptr) {
+            return classify_rejection(token);
+        }
+        JwtPtr jwt(raw);
+        // Same key, another HMAC (HS384/HS512): libjwt accepts it, we do not.
+        if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) return TokenError{"unsupported algorithm"};
+    } else if (impl_->options.jwks && (alg == "EdDSA" || alg == "ES256" || alg == "RS256")) {
+        const auto* kid_value = header->if_contains("kid");
+        const std::string_view kid = kid_value && kid_value->is_string() ? std::string_view(kid_value->get_string())
+                                                                         : std::string_view();
+        auto key = impl_->options.jwks->find(kid);
+        if (!key) {
+            const auto problem = impl_->options.jwks->last_problem();
+            return TokenError{"no key '" + std::string(kid) + "' in the issuer's JWKS" +
+                              (problem.empty() ? "" : " (" + problem + ")")};
+        }
+        // The key decides the algorithm: a token may not pick a weaker or different one for a key it names.
+        if (key->alg() != alg) return TokenError{"algorithm " + std::string(alg) + " does not match the key"};
+        auto signature = base64url_decode(token.substr(second + 1), kMaxTokenBytes);
+        if (!signature || !key->verify(token.substr(0, second), *signature)) return TokenError{"invalid signature"};
+    } else {
+        return TokenError{"unsupported algorithm"};
     }
-    JwtPtr jwt(raw);
-    // Same key, another HMAC (HS384/HS512): libjwt accepts it, we do not.
-    if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) return TokenError{"unsupported algorithm"};
 
-    const auto exp = numeric_date(jwt.get(), "exp");
-    if (!exp) return TokenError{"missing exp"};
-    const char* sub = jwt_get_grant(jwt.get(), "sub");
-    if (sub == nullptr || *sub == '\0') return TokenError{"missing sub"};
-
-    Claims claims{sub, Timestamp{std::chrono::seconds{*exp}}};
-    if (now >= claims.expires_at) return TokenError{"token expired"};
-    impl_->remember(std::move(text), claims);
-    return claims;
+    auto checked = check_claims(*payload, now, impl_->options, alg != "HS256");
+    if (auto* claims = std::get_if<Claims>(&checked)) impl_->remember(std::move(text), *claims);
+    return checked;
 }
 
 }  // namespace todoai::auth

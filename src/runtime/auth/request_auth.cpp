@@ -28,6 +28,18 @@ std::string authenticate(const http::Request& req, const JwtCodec& jwt) {
     return std::move(std::get<Claims>(result).sub);
 }
 
+void add_user_route(http::Router& router,
+                    http::Method method,
+                    std::string_view suffix,
+                    http::Handler handler,
+                    const JwtCodec& jwt) {
+    router.add(method, "/api/{user_id}" + std::string(suffix), handler);
+    router.add(method, "/api" + std::string(suffix), [handler, &jwt](http::Request& req) {
+        req.params.emplace_back("user_id", authenticate(req, jwt));
+        return handler(req);
+    });
+}
+
 std::string authorize_path_user(const http::Request& req, const JwtCodec& jwt) {
     auto user = authenticate(req, jwt);
     if (req.param("user_id") != user)

@@ -118,6 +118,8 @@ Response to_response(const Problem& problem) {
     res.content_type = "application/problem+json";
     res.body = boost::json::serialize(body);
     res.headers = problem.headers;
+    // RFC 6750 §3: a 401 names the scheme it wants, so a client knows to (re)send a bearer token.
+    if (problem.status == 401) res.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"todoai\"");
     return res;
 }
 

@@ -182,6 +182,8 @@ Response Router::dispatch(Request& req) const {
     std::array<std::string, kMaxSegments> decoded;  // empty strings: no allocation unless a segment has escapes
     Impl::Match match{req.method};
     if (split(raw, segs, count)) {
+        // A trailing slash names the same resource ("/api/u/tasks/" is "/api/u/tasks"): many clients add one.
+        if (count > 0 && segs[count - 1].empty()) --count;
         if (encoded && raw.find('%') != std::string_view::npos) {
             for (std::size_t i = 0; i < count; ++i) {
                 decoded[i] = decode_segment(segs[i]);

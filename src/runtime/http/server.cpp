@@ -697,7 +697,7 @@ void Server::Impl::Session::build_head(const Response& res, bool keep_alive, boo
     }
     if (!cors_origin_.empty()) {
         append_header(head_, "Access-Control-Allow-Origin", cors_origin_);
-        head_ += "Access-Control-Expose-Headers: ETag, Location, X-Request-Id\r\n";
+        head_ += "Access-Control-Expose-Headers: ETag, Location, Link, X-Next-Cursor, WWW-Authenticate, X-Request-Id\r\n";
         if (!server_.cors_any) head_ += "Vary: Origin\r\n";
     }
     if (!keep_alive)

@@ -59,7 +59,7 @@ std::vector<pubsub::HandlerResult> AuditService::handle_batch(std::span<const pu
     return results;
 }
 
-std::string AuditService::list_json(std::string_view user_id, const AuditQuery& query) {
+http::JsonPage AuditService::list_page(std::string_view user_id, const AuditQuery& query) {
     AuditPage page;
     try {
         auto tx = db_.begin(store::Database::Access::read);
@@ -69,35 +69,29 @@ std::string AuditService::list_json(std::string_view user_id, const AuditQuery& 
             throw http::HttpError(503, "the audit store is unavailable; try again");
         throw;
     }
-    std::size_t size = 48;
+    std::size_t size = 2;
     for (const auto& item : page.items) size += item.size() + 1;
-    std::string body;
-    body.reserve(size);
-    body += "{\"items\":[";
+    http::JsonPage out;
+    out.array.clear();
+    out.array.reserve(size);
+    out.array += '[';
     for (std::size_t i = 0; i < page.items.size(); ++i) {
-        if (i) body += ',';
-        body += page.items[i];
+        if (i) out.array += ',';
+        out.array += page.items[i];
     }
-    body += "],\"next_cursor\":";
-    if (page.next_before_seq) {
-        body += '"';
-        body += encode_cursor(*page.next_before_seq);  // base64url: nothing to escape
-        body += '"';
-    } else {
-        body += "null";
-    }
-    body += '}';
-    return body;
+    out.array += ']';
+    if (page.next_before_seq) out.next_cursor = encode_cursor(*page.next_before_seq);
+    return out;
 }
 
 void AuditService::register_routes(http::Router& router, const auth::JwtCodec& jwt) {
-    router.add(http::Method::get, "/api/{user_id}/audit", [this, &jwt](http::Request& req) {
+    auth::add_user_route(router, http::Method::get, "/audit", [this, &jwt](http::Request& req) {
         auto user = auth::authorize_path_user(req, jwt);
         auto query = parse_audit_query(req);
         if (auto* errors = std::get_if<FieldErrors>(&query))
             throw http::HttpError(422, "invalid audit query parameters", std::move(*errors));
-        return http::Response{.body = list_json(user, std::get<AuditQuery>(query))};
-    });
+        return http::page_response(req, list_page(user, std::get<AuditQuery>(query)));
+    }, jwt);
 }
 
 }  // namespace todoai::audit

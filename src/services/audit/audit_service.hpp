@@ -7,6 +7,7 @@
 
 #include "core/clock.hpp"
 #include "runtime/auth/jwt.hpp"
+#include "runtime/http/page.hpp"
 #include "runtime/http/router.hpp"
 #include "runtime/pubsub/bus.hpp"
 #include "runtime/pubsub/topic_layout.hpp"
@@ -32,7 +33,7 @@ class AuditService {
     ///   query: task_id; event_type ("com.todoai.task.created" or "task-created"; the six task/reminder types);
     ///          from, to (RFC 3339, inclusive, on the item's timestamp); limit (1..200, default 50);
     ///          cursor (opaque, from next_cursor).
-    ///   200: {"items": [AuditItem], "next_cursor": string|null}
+    ///   200: [AuditItem]; the next page's cursor in `Link: <…>; rel="next"` and `X-Next-Cursor` (absent on the last)
     ///        AuditItem: {event_id, event_type (the CloudEvent type, e.g. "com.todoai.task.created"), task_id,
     ///                    user_id, correlation_id, timestamp (RFC 3339 UTC, ms), source, payload (object)}
     ///   401 missing/invalid token; 403 another user's path; 422 a bad parameter (named in `errors`);
@@ -49,8 +50,8 @@ class AuditService {
     /// audited (the others are still stored), SUCCESS for the rest; RETRY for every message when the store fails.
     std::vector<pubsub::HandlerResult> handle_batch(std::span<const pubsub::Message> batch);
 
-    /// The 200 body of the list route.
-    std::string list_json(std::string_view user_id, const AuditQuery& query);
+    /// One page of the list route: its JSON array and the next page's cursor.
+    http::JsonPage list_page(std::string_view user_id, const AuditQuery& query);
 
   private:
     store::Database& db_;

@@ -1,12 +1,14 @@
-// GET /api/{user_id}/notifications and POST /api/{user_id}/notifications/{id}/read.
+// GET /api/{user_id}/notifications; marking one or all read; deleting one.
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <charconv>
 
 #include "core/field_error.hpp"
 #include "core/task.hpp"
 #include "core/time.hpp"
 #include "runtime/auth/request_auth.hpp"
+#include "runtime/http/page.hpp"
 #include "runtime/http/problem.hpp"
 #include "services/notification/notification_service.hpp"
 #include "services/notification/reminder_repository.hpp"
@@ -66,7 +68,7 @@ std::optional<NotificationCursor> decode_cursor(std::string_view text) {
 ListQuery parse_list_query(const Request& req) {
     ListQuery q;
     FieldErrors errors;
-    if (auto v = req.query_param("unread")) {
+    if (auto v = req.query_param("unread") ? req.query_param("unread") : req.query_param("unread_only")) {
         if (*v == "true") {
             q.unread_only = true;
         } else if (*v != "false") {
@@ -103,7 +105,7 @@ json::object to_json(const Notification& n) {
 }  // namespace
 
 void NotificationService::register_routes(http::Router& router, const auth::JwtCodec& jwt) {
-    router.add(Method::get, "/api/{user_id}/notifications", [this, &jwt](Request& req) {
+    auth::add_user_route(router, Method::get, "/notifications", [this, &jwt](Request& req) {
         auto user = auth::authorize_path_user(req, jwt);
         ListQuery q = parse_list_query(req);
         std::vector<Notification> page;
@@ -111,17 +113,17 @@ void NotificationService::register_routes(http::Router& router, const auth::JwtC
             auto tx = db_.begin(store::Database::Access::read);
             page = repo::list_notifications(*tx, user, q.unread_only, q.after, q.limit);
         }
-        json::value next_cursor = nullptr;
+        std::optional<std::string> next_cursor;
         if (page.size() > q.limit) {
             page.resize(q.limit);
-            next_cursor = json::string(encode_cursor(page.back()));
+            next_cursor = encode_cursor(page.back());
         }
         json::array items;
         items.reserve(page.size());
         for (const auto& n : page) items.push_back(to_json(n));
-        return Response::json(200, json::object{{"items", std::move(items)}, {"next_cursor", std::move(next_cursor)}});
-    });
-    router.add(Method::post, "/api/{user_id}/notifications/{id}/read", [this, &jwt](Request& req) {
+        return http::page_response(req, json::serialize(items), next_cursor);
+    }, jwt);
+    const auto read_one = [this, &jwt](Request& req) {
         auto user = auth::authorize_path_user(req, jwt);
         const std::string id(req.param("id"));
         std::optional<Notification> n;
@@ -132,7 +134,32 @@ void NotificationService::register_routes(http::Router& router, const auth::JwtC
         }
         if (!n) throw http::HttpError(404, "no notification '" + id + "' for this user");
         return Response::json(200, to_json(*n));
-    });
+    };
+    auth::add_user_route(router, Method::post, "/notifications/{id}/read", read_one, jwt);
+    auth::add_user_route(router, Method::patch, "/notifications/{id}/read", read_one, jwt);
+    // A literal segment wins over {id}, so "read-all" is never taken for a notification id.
+    auth::add_user_route(router, Method::patch, "/notifications/read-all", [this, &jwt](Request& req) {
+        auto user = auth::authorize_path_user(req, jwt);
+        std::size_t changed = 0;
+        {
+            auto tx = db_.begin(store::Database::Access::write);
+            changed = repo::mark_all_read(*tx, user);
+            tx->commit();
+        }
+        return Response::json(200, json::object{{"count", changed}});
+    }, jwt);
+    auth::add_user_route(router, Method::del, "/notifications/{id}", [this, &jwt](Request& req) {
+        auto user = auth::authorize_path_user(req, jwt);
+        const std::string id(req.param("id"));
+        bool removed = false;
+        {
+            auto tx = db_.begin(store::Database::Access::write);
+            removed = repo::remove_notification(*tx, user, id);
+            if (removed) tx->commit();
+        }
+        if (!removed) throw http::HttpError(404, "no notification '" + id + "' for this user");
+        return Response::json(200, json::object{{"success", true}});
+    }, jwt);
 }
 
 }  // namespace todoai::notification

@@ -173,4 +173,13 @@ std::optional<Notification> mark_read(store::Transaction& tx, const std::string&
     return read_notification(rows[0]);
 }
 
+std::size_t mark_all_read(store::Transaction& tx, const std::string& user_id) {
+    return tx.query("UPDATE notifications SET is_read = 1 WHERE user_id = $1 AND is_read = 0 RETURNING id", {user_id})
+        .size();
+}
+
+bool remove_notification(store::Transaction& tx, const std::string& user_id, const std::string& id) {
+    return !tx.query("DELETE FROM notifications WHERE id = $1 AND user_id = $2 RETURNING id", {id, user_id}).empty();
+}
+
 }  // namespace todoai::notification::repo

@@ -90,5 +90,11 @@ std::vector<Notification> list_notifications(store::Transaction& tx,
 
 std::optional<Notification> mark_read(store::Transaction& tx, const std::string& user_id, const std::string& id);
 
+/// Marks every unread notification of the user read; how many it changed.
+std::size_t mark_all_read(store::Transaction& tx, const std::string& user_id);
+
+/// Deletes the notification; false when the user has none with that id.
+bool remove_notification(store::Transaction& tx, const std::string& user_id, const std::string& id);
+
 }  // namespace repo
 }  // namespace todoai::notification

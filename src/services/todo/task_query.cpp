@@ -3,9 +3,10 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "core/task_input.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
-#include "services/todo/base64url.hpp"
+#include "core/base64url.hpp"
 
 namespace todoai::todo {
 namespace {
@@ -70,7 +71,10 @@ std::variant<TaskQuery, FieldErrors> parse_task_query(const http::Request& req) 
     TaskQuery q;
     FieldErrors errors;
     if (auto v = req.query_param("status"); v && *v != "all" && !v->empty()) {
-        q.status = parse_task_status(*v);
+        // The front ends' words for the two states (as normalise_task_input accepts them in a body).
+        q.status = *v == "completed" || *v == "done" ? TaskStatus::complete
+                   : *v == "open"                    ? TaskStatus::pending
+                                                     : parse_task_status(*v);
         if (!q.status) errors.push_back({"status", "must be one of pending, in_progress, complete, all"});
     }
     if (auto v = req.query_param("priority"); v && !v->empty()) {
@@ -78,6 +82,7 @@ std::variant<TaskQuery, FieldErrors> parse_task_query(const http::Request& req) 
         if (!q.priority) errors.push_back({"priority", "must be one of low, medium, high"});
     }
     if (auto v = req.query_param("tag"); v && !v->empty()) q.tag = std::string(*v);
+    if (auto v = req.query_param("category"); v && !v->empty()) q.category = std::string(*v);
     if (auto v = first_of(req, "q", "search"); v && !v->empty()) {
         // SQLite's LIKE stops at a NUL, so "q=%00" matched every task; no stored title or description can hold one.
         if (v->find('\0') != std::string_view::npos)
@@ -94,7 +99,7 @@ std::variant<TaskQuery, FieldErrors> parse_task_query(const http::Request& req) 
         }
     }
     if (auto v = first_of(req, "sort", "sort_by")) {
-        auto key = parse_sort_key(*v);
+        auto key = parse_sort_key(snake_case(*v));  // sortBy=dueDate as well as due_date
         if (key)
             q.sort = *key;
         else

@@ -24,6 +24,7 @@ struct TaskQuery {
     std::optional<TaskStatus> status;
     std::optional<Priority> priority;
     std::optional<std::string> tag;
+    std::optional<std::string> category;  // exact match
     std::optional<std::string> search;  // lowercased
     std::optional<Timestamp> due_from;
     std::optional<Timestamp> due_to;

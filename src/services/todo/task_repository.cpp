@@ -58,6 +58,7 @@ std::vector<Value> column_values(const Task& task, const std::string& doc) {
         format_rfc3339(task.created_at),
         task.version,
         doc,
+        f.category ? Value(*f.category) : Value(nullptr),
     };
 }
 
@@ -89,7 +90,7 @@ void TaskRepository::insert(store::Transaction& tx, const Task& task, const std:
     auto values = column_values(task, doc);
     tx.execute_deferred(
         "INSERT INTO tasks (id, user_id, title_key, search_text, status, priority_rank, tags, due_date, series_id, "
-        "created_at, version, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        "created_at, version, doc, category) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         values);
 }
 
@@ -101,8 +102,8 @@ bool TaskRepository::update(store::Transaction& tx,
     values.push_back(expected_version);
     return tx.execute(
                "UPDATE tasks SET user_id = $2, title_key = $3, search_text = $4, status = $5, priority_rank = $6, "
-               "tags = $7, due_date = $8, series_id = $9, created_at = $10, version = $11, doc = $12 "
-               "WHERE id = $1 AND version = $13",
+               "tags = $7, due_date = $8, series_id = $9, created_at = $10, version = $11, doc = $12, category = $13 "
+               "WHERE id = $1 AND version = $14",
                values) == 1;
 }
 
@@ -133,6 +134,18 @@ std::vector<std::string> TaskRepository::open_ids(store::Transaction& tx, const 
     return out;
 }
 
+TaskCounts TaskRepository::counts(store::Transaction& tx, std::string_view user_id) {
+    auto rows = tx.query("SELECT status, COUNT(*) FROM tasks WHERE user_id = $1 GROUP BY status", {std::string(user_id)});
+    TaskCounts c;
+    for (const auto& row : rows) {
+        const auto n = row.int64(1);
+        c.total += n;
+        if (row.text(0) == to_string(TaskStatus::complete)) c.completed += n;
+    }
+    c.pending = c.total - c.completed;
+    return c;
+}
+
 TaskPage TaskRepository::list(store::Transaction& tx, std::string_view user_id, const TaskQuery& q) {
     std::vector<Value> params{std::string(user_id)};
     std::string sql = "SELECT doc, id, ";
@@ -145,6 +158,7 @@ TaskPage TaskRepository::list(store::Transaction& tx, std::string_view user_id, 
     if (q.status) sql += " AND status = " + bind(std::string(to_string(*q.status)));
     if (q.priority) sql += " AND priority_rank = " + bind(priority_rank(*q.priority));
     if (q.tag) sql += " AND tags LIKE " + bind(tag_pattern(*q.tag)) + " ESCAPE '\\'";
+    if (q.category) sql += " AND category = " + bind(*q.category);
     if (q.search) {
         // search_text is "title\ndescription": matched as one string, "plain\nword" would match across the two.
         const auto pattern = bind(like_contains(*q.search));

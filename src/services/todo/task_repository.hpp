@@ -16,6 +16,13 @@ struct StoredTask {
     std::int64_t version = 0;
 };
 
+/// How many tasks a user has, by state (in_progress counts as pending: not done yet).
+struct TaskCounts {
+    std::int64_t total = 0;
+    std::int64_t pending = 0;
+    std::int64_t completed = 0;
+};
+
 struct TaskPage {
     std::vector<std::string> docs;  // API JSON of each task, in list order
     std::optional<std::string> next_cursor;
@@ -42,6 +49,8 @@ class TaskRepository {
                        std::int64_t expected_version);
 
     static TaskPage list(store::Transaction& tx, std::string_view user_id, const TaskQuery& query);
+
+    static TaskCounts counts(store::Transaction& tx, std::string_view user_id);
 
     /// Those of `ids` whose task exists (of any user) and is not complete, in no particular order.
     static std::vector<std::string> open_ids(store::Transaction& tx, const std::vector<std::string>& ids);

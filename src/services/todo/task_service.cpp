@@ -255,6 +255,11 @@ TaskPage TaskService::list(const std::string& user_id, const TaskQuery& query) {
     return TaskRepository::list(*tx, user_id, query);
 }
 
+TaskCounts TaskService::counts(const std::string& user_id) {
+    auto tx = db_.begin(store::Database::Access::read);
+    return TaskRepository::counts(*tx, user_id);
+}
+
 std::vector<std::string> TaskService::open_task_ids(const std::vector<std::string>& ids) {
     std::vector<std::string> found;
     {

@@ -68,6 +68,9 @@ class TaskService {
 
     TaskPage list(const std::string& user_id, const TaskQuery& query);
 
+    /// GET /api/{user_id}/stats.
+    TaskCounts counts(const std::string& user_id);
+
     /// Those of `ids` whose task exists and is not complete (deleted tasks do not exist), in the order asked, each
     /// once. For the notification service's check before a reminder fires (POST /internal/tasks/open).
     std::vector<std::string> open_task_ids(const std::vector<std::string>& ids);

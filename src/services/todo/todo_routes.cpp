@@ -1,10 +1,12 @@
 #include "services/todo/todo_routes.hpp"
 
+#include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "runtime/auth/request_auth.hpp"
 #include "runtime/http/assets.hpp"
 #include "runtime/http/json_body.hpp"
+#include "runtime/http/page.hpp"
 #include "runtime/http/problem.hpp"
 
 namespace todoai::todo {
@@ -28,17 +30,15 @@ std::optional<VersionCondition> if_match(const Request& req) {
 }
 
 std::string list_body(const TaskPage& page) {
-    std::string body = "{\"items\":[";
-    std::size_t size = 64;
+    std::string body = "[";
+    std::size_t size = 2;
     for (const auto& d : page.docs) size += d.size() + 1;
     body.reserve(size);
     for (std::size_t i = 0; i < page.docs.size(); ++i) {
         if (i) body += ',';
         body += page.docs[i];
     }
-    body += "],\"next_cursor\":";
-    body += page.next_cursor ? "\"" + *page.next_cursor + "\"" : "null";
-    body += '}';
+    body += ']';
     return body;
 }
 
@@ -61,14 +61,15 @@ void register_routes(http::Router& router, AuthService& accounts, TaskService& t
         return Response::json(200, accounts.me(auth::authenticate(req, jwt)));
     });
 
-    router.add(Method::get, "/api/{user_id}/tasks", [&tasks, &jwt](Request& req) {
+    auth::add_user_route(router, Method::get, "/tasks", [&tasks, &jwt](Request& req) {
         auto user = auth::authorize_path_user(req, jwt);
         auto query = parse_task_query(req);
         if (auto* errors = std::get_if<FieldErrors>(&query))
             throw http::HttpError(422, "invalid list parameters", std::move(*errors));
-        return Response{.body = list_body(tasks.list(user, std::get<TaskQuery>(query)))};
-    });
-    router.add(Method::post, "/api/{user_id}/tasks", [&tasks, &jwt](Request& req) {
+        auto page = tasks.list(user, std::get<TaskQuery>(query));
+        return http::page_response(req, list_body(page), page.next_cursor);
+    }, jwt);
+    auth::add_user_route(router, Method::post, "/tasks", [&tasks, &jwt](Request& req) {
         auto user = auth::authorize_path_user(req, jwt);
         auto key = req.header("idempotency-key");
         if (key && (key->empty() || key->size() > 255))
@@ -76,13 +77,13 @@ void register_routes(http::Router& router, AuthService& accounts, TaskService& t
         auto result = tasks.create(user, http::parse_json_body(req), req.body, key);
         auto location = "/api/" + user + "/tasks/" + result.id;
         return task_response(201, std::move(result)).with_header("Location", std::move(location));
-    });
-    router.add(Method::get, "/api/{user_id}/tasks/{id}", [&tasks, &jwt](Request& req) {
+    }, jwt);
+    auth::add_user_route(router, Method::get, "/tasks/{id}", [&tasks, &jwt](Request& req) {
         auto user = auth::authorize_path_user(req, jwt);
         auto stored = tasks.get(user, req.param("id"));
         if (!stored) throw http::HttpError(404, "no task '" + std::string(req.param("id")) + "' for this user");
         return task_response(200, TaskResult{std::move(stored->doc), stored->version, {}});
-    });
+    }, jwt);
     auto write = [&tasks, &jwt](TaskService::WriteMode mode) {
         return [&tasks, &jwt, mode](Request& req) {
             auto user = auth::authorize_path_user(req, jwt);
@@ -90,18 +91,27 @@ void register_routes(http::Router& router, AuthService& accounts, TaskService& t
                                  tasks.write(user, req.param("id"), http::parse_json_body(req), mode, if_match(req)));
         };
     };
-    router.add(Method::put, "/api/{user_id}/tasks/{id}", write(TaskService::WriteMode::replace));
-    router.add(Method::patch, "/api/{user_id}/tasks/{id}", write(TaskService::WriteMode::merge));
-    router.add(Method::del, "/api/{user_id}/tasks/{id}", [&tasks, &jwt](Request& req) {
+    auth::add_user_route(router, Method::put, "/tasks/{id}", write(TaskService::WriteMode::replace), jwt);
+    auth::add_user_route(router, Method::patch, "/tasks/{id}", write(TaskService::WriteMode::merge), jwt);
+    auth::add_user_route(router, Method::del, "/tasks/{id}", [&tasks, &jwt](Request& req) {
         auto user = auth::authorize_path_user(req, jwt);
         tasks.remove(user, req.param("id"), if_match(req));
         return Response::empty(204);
-    });
-    router.add(Method::patch, "/api/{user_id}/tasks/{id}/complete", [&tasks, &jwt](Request& req) {
+    }, jwt);
+    auth::add_user_route(router, Method::patch, "/tasks/{id}/complete", [&tasks, &jwt](Request& req) {
         auto user = auth::authorize_path_user(req, jwt);
         check_optional_json_body(req);
         return task_response(200, tasks.toggle_complete(user, req.param("id"), if_match(req)));
-    });
+    }, jwt);
+
+    auth::add_user_route(
+        router, Method::get, "/stats",
+        [&tasks, &jwt](Request& req) {
+            const auto c = tasks.counts(auth::authorize_path_user(req, jwt));
+            return Response::json(200, boost::json::object{
+                                           {"total", c.total}, {"pending", c.pending}, {"completed", c.completed}});
+        },
+        jwt);
 
     router.add(Method::get, "/openapi.json", [](Request&) {
         auto doc = assets::find("src/services/todo/openapi.json");

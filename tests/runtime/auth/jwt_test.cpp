@@ -159,6 +159,24 @@ TEST_F(JwtTest, TamperedPayloadIsAnInvalidSignature) {
     EXPECT_EQ(reason(token.substr(0, second + 1)), "invalid signature");
 }
 
+// RFC 7519 §4.1.5: a token is not accepted before its nbf (until 2026-12 it was).
+TEST_F(JwtTest, AFutureNbfIsRefusedUntilItArrives) {
+    const auto now = seconds(clock_.now());
+    const auto token = sign(JWT_ALG_HS256, kSecret,
+                            R"({"sub":"user-1","nbf":)" + std::to_string(now + 60) + R"(,"exp":)" +
+                                std::to_string(in_an_hour()) + "}");
+    EXPECT_EQ(reason(token), "token not valid yet (nbf)");
+    clock_.advance(60s);
+    EXPECT_EQ(reason(token), "ok");
+    EXPECT_EQ(reason(sign(JWT_ALG_HS256, kSecret,
+                          R"({"sub":"user-1","nbf":)" + std::to_string(now) + R"(,"exp":)" +
+                              std::to_string(in_an_hour()) + "}")),
+              "ok");
+    EXPECT_EQ(reason(sign(JWT_ALG_HS256, kSecret,
+                          R"({"sub":"user-1","nbf":"soon","exp":)" + std::to_string(in_an_hour()) + "}")),
+              "malformed token");
+}
+
 TEST_F(JwtTest, MissingOrMistypedClaimsAreRejected) {
     const auto exp = in_an_hour();
     EXPECT_EQ(reason(sign(JWT_ALG_HS256, kSecret, R"({"exp":)" + std::to_string(exp) + "}")), "missing sub");

@@ -19,6 +19,15 @@ TEST(ProblemTest, RendersProblemJson) {
     EXPECT_FALSE(body.contains("errors"));
 }
 
+// RFC 6750 §3: every 401 names the Bearer scheme; no other status carries the header.
+TEST(ProblemTest, UnauthorizedCarriesWwwAuthenticate) {
+    const auto res = to_response(HttpError(401, "invalid token: token expired").problem());
+    ASSERT_EQ(res.headers.size(), 1u);
+    EXPECT_EQ(res.headers[0].first, "WWW-Authenticate");
+    EXPECT_EQ(res.headers[0].second.rfind("Bearer", 0), 0u);
+    EXPECT_TRUE(to_response(Problem{403, "", "not yours"}).headers.empty());
+}
+
 TEST(ProblemTest, RendersFieldErrorsAndEscapes) {
     Problem p{422, "Custom", "bad \"input\"\n", {{"title", "too long"}, {"tags[3]", "empty"}}, "https://x/probs/v"};
     const auto body = boost::json::parse(to_response(p).body).as_object();

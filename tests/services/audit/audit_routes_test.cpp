@@ -34,6 +34,23 @@ class AuditRoutesTest : public AuditFixture {
         return get(std::string(user), std::move(query), jwt_.issue(user, std::chrono::minutes(5)));
     }
 
+    // A 200 answer as {"items": its array, "next_cursor": its X-Next-Cursor or null}, after checking that Link and
+    // X-Next-Cursor agree.
+    static json::object page_of(const http::Response& r) {
+        std::string link, cursor;
+        for (const auto& [name, value] : r.headers) {
+            if (name == "Link") link = value;
+            if (name == "X-Next-Cursor") cursor = value;
+        }
+        EXPECT_EQ(link.empty(), cursor.empty()) << link;
+        if (!cursor.empty()) {
+            EXPECT_NE(link.find("cursor=" + cursor + ">; rel=\"next\""), std::string::npos) << link;
+        }
+        json::value next = nullptr;
+        if (!cursor.empty()) next = json::string(cursor);
+        return json::object{{"items", json::parse(r.body)}, {"next_cursor", std::move(next)}};
+    }
+
     // The `field`s of a 422 problem.
     static std::vector<std::string> fields(const http::Response& r) {
         std::vector<std::string> out;
@@ -48,11 +65,26 @@ class AuditRoutesTest : public AuditFixture {
     http::Router router_;
 };
 
-TEST_F(AuditRoutesTest, RegistersOneGetRoute) {
+TEST_F(AuditRoutesTest, RegistersOneGetRouteAndItsTokenUserAlias) {
     auto routes = router_.routes();
-    ASSERT_EQ(routes.size(), 1u);
+    ASSERT_EQ(routes.size(), 2u);
     EXPECT_EQ(routes[0].method, http::Method::get);
     EXPECT_EQ(routes[0].pattern, "/api/{user_id}/audit");
+    EXPECT_EQ(routes[1].method, http::Method::get);
+    EXPECT_EQ(routes[1].pattern, "/api/audit");
+}
+
+TEST_F(AuditRoutesTest, TheAliasServesTheTokensUser) {
+    deliver_ok({.id = "mine"});
+    deliver_ok({.id = "theirs", .user_id = "user-b"});
+    http::Request req;
+    req.path = req.target = "/api/audit/";  // a trailing slash too, as some clients send
+    req.headers.emplace_back("authorization", "Bearer " + jwt_.issue("user-a", std::chrono::minutes(5)));
+    auto r = router_.dispatch(req);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(ids(page_of(r)), std::vector<std::string>{"mine"});
+    req.headers.clear();
+    EXPECT_EQ(router_.dispatch(req).status, 401);
 }
 
 TEST_F(AuditRoutesTest, ReturnsTheUsersTrail) {
@@ -62,7 +94,7 @@ TEST_F(AuditRoutesTest, ReturnsTheUsersTrail) {
     auto r = get_as("user-a");
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.content_type, "application/json");
-    auto body = json::parse(r.body).as_object();
+    auto body = page_of(r);
     EXPECT_EQ(ids(body), (std::vector<std::string>{"e2", "e1"}));
     EXPECT_TRUE(body.at("next_cursor").is_null());
     EXPECT_EQ(body.at("items").as_array()[0].as_object().at("event_type"), "com.todoai.task.completed");
@@ -127,8 +159,8 @@ TEST_F(AuditRoutesTest, BadParametersAre422NamingThem) {
 
 TEST_F(AuditRoutesTest, LimitBoundsAreAccepted) {
     for (int i = 0; i < 3; ++i) deliver_ok({.id = testing::numbered("e", i)});
-    EXPECT_EQ(json::parse(get_as("user-a", {{"limit", "1"}}).body).at("items").as_array().size(), 1u);
-    EXPECT_EQ(json::parse(get_as("user-a", {{"limit", "200"}}).body).at("items").as_array().size(), 3u);
+    EXPECT_EQ(page_of(get_as("user-a", {{"limit", "1"}})).at("items").as_array().size(), 1u);
+    EXPECT_EQ(page_of(get_as("user-a", {{"limit", "200"}})).at("items").as_array().size(), 3u);
 }
 
 TEST_F(AuditRoutesTest, FiltersAcceptFullAndShortEventTypes) {
@@ -136,10 +168,10 @@ TEST_F(AuditRoutesTest, FiltersAcceptFullAndShortEventTypes) {
     deliver_ok({.type = "com.todoai.task.deleted", .id = "d1"});
     deliver_ok({.type = "com.todoai.reminder.scheduled", .id = "s1"});
     for (std::string form : {"com.todoai.task.deleted", "task-deleted"})
-        EXPECT_EQ(ids(json::parse(get_as("user-a", {{"event_type", form}}).body).as_object()),
+        EXPECT_EQ(ids(page_of(get_as("user-a", {{"event_type", form}}))),
                   std::vector<std::string>{"d1"})
             << form;
-    EXPECT_EQ(ids(json::parse(get_as("user-a", {{"event_type", "reminder-scheduled"}}).body).as_object()),
+    EXPECT_EQ(ids(page_of(get_as("user-a", {{"event_type", "reminder-scheduled"}}))),
               std::vector<std::string>{"s1"});
 }
 
@@ -150,7 +182,7 @@ TEST_F(AuditRoutesTest, FiltersByTaskAndTimeOverHttp) {
     auto page = [&](std::vector<std::pair<std::string, std::string>> q) {
         auto r = get_as("user-a", std::move(q));
         EXPECT_EQ(r.status, 200) << r.body;
-        return ids(json::parse(r.body).as_object());
+        return ids(page_of(r));
     };
     EXPECT_EQ(page({{"task_id", "t1"}}), (std::vector<std::string>{"late", "early"}));
     // An offset is applied: 2026-01-15T02:00+02:00 is exactly mid's instant (inclusive).
@@ -170,7 +202,7 @@ TEST_F(AuditRoutesTest, FollowingNextCursorVisitsEveryItemOnce) {
     for (; pages < 10; ++pages) {
         auto r = get_as("user-a", q);
         ASSERT_EQ(r.status, 200) << r.body;
-        auto body = json::parse(r.body).as_object();
+        auto body = page_of(r);
         auto page_ids = ids(body);
         seen.insert(seen.end(), page_ids.begin(), page_ids.end());
         if (body.at("next_cursor").is_null()) break;
@@ -183,7 +215,7 @@ TEST_F(AuditRoutesTest, FollowingNextCursorVisitsEveryItemOnce) {
 
 TEST_F(AuditRoutesTest, DefaultLimitIs50) {
     for (int i = 0; i < 51; ++i) deliver_ok({.id = testing::numbered("d", i)});
-    auto body = json::parse(get_as("user-a").body).as_object();
+    auto body = page_of(get_as("user-a"));
     EXPECT_EQ(body.at("items").as_array().size(), 50u);
     EXPECT_TRUE(body.at("next_cursor").is_string());
 }

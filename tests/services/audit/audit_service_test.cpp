@@ -88,7 +88,7 @@ TEST_F(AuditServiceTest, RecordsTheProcessedMarkerInTheSpecifiedForm) {
 TEST_F(AuditServiceTest, RedeliveryChangesNothing) {
     deliver_ok({.id = "ev-a", .payload = {{"v", 1}}});
     deliver_ok({.id = "ev-b"});
-    const auto before = service_.list_json("user-a", {});
+    const auto before = service_.list_page("user-a", {});
     for (int attempt = 2; attempt <= 4; ++attempt) {
         // The same event again, even with a different body: the first one stays.
         EventSpec again{.id = "ev-a", .payload = {{"v", attempt}}};
@@ -97,7 +97,7 @@ TEST_F(AuditServiceTest, RedeliveryChangesNothing) {
     }
     EXPECT_EQ(stored_items(), 2);
     EXPECT_EQ(stored_markers(), 2);
-    EXPECT_EQ(service_.list_json("user-a", {}), before);
+    EXPECT_EQ(service_.list_page("user-a", {}), before);
 }
 
 TEST_F(AuditServiceTest, AnItemWithoutItsMarkerIsStillNotDoubled) {
@@ -192,7 +192,7 @@ TEST_F(AuditServiceTest, AnotherUsersEventsAreNeverReturned) {
     EXPECT_EQ(ids(list("user-a", {.task_id = "shared-task"})), std::vector<std::string>{"a-1"});
     EXPECT_EQ(ids(list("user-b")), (std::vector<std::string>{"b-2", "b-1"}));
     EXPECT_EQ(ids(list("nobody")), std::vector<std::string>{});
-    EXPECT_EQ(service_.list_json("nobody", {}), R"({"items":[],"next_cursor":null})");
+    EXPECT_EQ(service_.list_page("nobody", {}), (http::JsonPage{.array = "[]", .next_cursor = std::nullopt}));
 }
 
 // Each entry: a name and the message text. Built from a valid event so each breaks exactly one thing.
@@ -308,7 +308,7 @@ TEST(AuditServiceStoreDown, HandlerAnswersRetryAndListAnswers503) {
     // Malformed stays DROP even while the store is down (it would never succeed).
     EXPECT_EQ(bus.deliver("task-events", "garbage").outcome, pubsub::Outcome::drop);
     try {
-        service.list_json("user-a", {});
+        service.list_page("user-a", {});
         ADD_FAILURE() << "expected HttpError 503";
     } catch (const http::HttpError& e) {
         EXPECT_EQ(e.problem().status, 503);
@@ -353,13 +353,13 @@ TEST_F(AuditServiceTest, ABatchIsStoredInOneTransactionAndItsRedeliveryChangesNo
     ASSERT_EQ(stored.size(), 100u);
     for (int i = 0; i < 100; ++i) EXPECT_EQ(stored[static_cast<std::size_t>(99 - i)], ev(i)) << "batch order kept";
 
-    const auto before = service_.list_json("user-a", all);
+    const auto before = service_.list_page("user-a", all);
     const auto again = bus.deliver_batch("task-events", batch);
     ASSERT_EQ(again.size(), 100u);
     for (const auto& r : again) EXPECT_EQ(r.outcome, pubsub::Outcome::success) << r.reason;
     EXPECT_EQ(stored_items(), 100);
     EXPECT_EQ(stored_markers(), 100);
-    EXPECT_EQ(service_.list_json("user-a", all), before);
+    EXPECT_EQ(service_.list_page("user-a", all), before);
 }
 
 TEST_F(AuditServiceTest, AMalformedEventInABatchIsDroppedAndTheRestIsStored) {

@@ -98,9 +98,12 @@ class AuditFixture : public ::testing::Test {
     std::int64_t stored_items() { return scalar("SELECT count(*) FROM audit_log"); }
     std::int64_t stored_markers() { return scalar("SELECT count(*) FROM processed_events"); }
 
-    /// The list body for `user` parsed back.
+    /// One page for `user`: {"items": the body's array parsed back, "next_cursor": the page's cursor or null}.
     json::object list(std::string_view user, AuditQuery query = {}) {
-        return json::parse(service_.list_json(user, query)).as_object();
+        auto page = service_.list_page(user, query);
+        json::value next = nullptr;
+        if (page.next_cursor) next = json::string(*page.next_cursor);
+        return json::object{{"items", json::parse(page.array)}, {"next_cursor", std::move(next)}};
     }
     static std::vector<std::string> ids(const json::object& page) {
         std::vector<std::string> out;

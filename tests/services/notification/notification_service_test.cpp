@@ -434,9 +434,22 @@ class NotificationRoutesTest : public NotificationServiceTest {
         return call(http::Method::get, "/api/user-a/notifications", std::move(query));
     }
     static json::object body(const http::Response& r) { return json::parse(r.body).as_object(); }
+    static std::string header(const http::Response& r, std::string_view name) {
+        for (const auto& [k, v] : r.headers)
+            if (k == name) return v;
+        return {};
+    }
+    // A list answer as {"items": its array, "next_cursor": its X-Next-Cursor or null}.
+    static json::object page_of(const http::Response& r) {
+        const auto cursor = header(r, "X-Next-Cursor");
+        EXPECT_EQ(cursor.empty(), header(r, "Link").empty());
+        json::value next = nullptr;
+        if (!cursor.empty()) next = json::string(cursor);
+        return json::object{{"items", json::parse(r.body)}, {"next_cursor", std::move(next)}};
+    }
     static std::vector<std::string> task_ids(const http::Response& r) {
         std::vector<std::string> out;
-        const json::object b = body(r);
+        const json::object b = page_of(r);
         for (const auto& item : b.at("items").as_array()) out.emplace_back(item.as_object().at("task_id").as_string());
         return out;
     }
@@ -452,7 +465,7 @@ TEST_F(NotificationRoutesTest, ListsTheUsersNotificationsNewestFirst) {
     auto r = list();
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(task_ids(r), (std::vector<std::string>{ids[2], ids[1], ids[0]}));
-    auto b = body(r);
+    auto b = page_of(r);
     EXPECT_TRUE(b.at("next_cursor").is_null());
     const auto& item = b.at("items").as_array()[0].as_object();
     EXPECT_EQ(item.size(), 6u);
@@ -471,7 +484,11 @@ TEST_F(NotificationRoutesTest, CursorWalksEveryPageOnce) {
         auto r = list(query);
         ASSERT_EQ(r.status, 200) << r.body;
         for (auto& id : task_ids(r)) seen.push_back(id);
-        auto next = body(r).at("next_cursor");
+        auto next = page_of(r).at("next_cursor");
+        if (!next.is_null()) {
+            EXPECT_EQ(header(r, "Link"), "</api/user-a/notifications?cursor=" + std::string(next.as_string()) +
+                                             ">; rel=\"next\"");
+        }
         if (next.is_null()) break;
         query = {{"limit", "2"}, {"cursor", std::string(next.as_string())}};
     }
@@ -480,7 +497,7 @@ TEST_F(NotificationRoutesTest, CursorWalksEveryPageOnce) {
 
 TEST_F(NotificationRoutesTest, MarkReadAndFilterUnread) {
     auto ids = fire("user-a", 2);
-    auto all = body(list());
+    auto all = page_of(list());
     const std::string first_id(all.at("items").as_array()[1].as_object().at("id").as_string());  // ids[0]'s
 
     auto r = call(http::Method::post, "/api/user-a/notifications/" + first_id + "/read");
@@ -493,6 +510,34 @@ TEST_F(NotificationRoutesTest, MarkReadAndFilterUnread) {
 
     EXPECT_EQ(task_ids(list({{"unread", "true"}})), (std::vector<std::string>{ids[1]}));
     EXPECT_EQ(task_ids(list({{"unread", "false"}})), (std::vector<std::string>{ids[1], ids[0]}));
+}
+
+// What the hackathon's front ends call: PATCH …/{id}/read, PATCH …/read-all ({count}), DELETE …/{id} ({success}),
+// `unread_only`, and the /api/notifications aliases for the token's user.
+TEST_F(NotificationRoutesTest, FrontEndRoutesMarkAndDelete) {
+    auto ids = fire("user-a", 3);
+    fire("user-b", 1);
+    auto all = page_of(list());
+    const auto id_of = [&](std::size_t i) { return std::string(all.at("items").as_array()[i].at("id").as_string()); };
+
+    auto r = call(http::Method::patch, "/api/notifications/" + id_of(2) + "/read");  // ids[0]'s, token's user
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_TRUE(body(r).at("read").as_bool());
+    EXPECT_EQ(task_ids(list({{"unread_only", "true"}})), (std::vector<std::string>{ids[2], ids[1]}));
+
+    r = call(http::Method::patch, "/api/user-a/notifications/read-all");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(body(r).at("count").as_int64(), 2);
+    EXPECT_EQ(task_ids(list({{"unread", "true"}})), std::vector<std::string>{});
+    EXPECT_EQ(count("SELECT count(*) FROM notifications WHERE user_id = 'user-b' AND is_read = 0"), 1);
+
+    r = call(http::Method::del, "/api/user-a/notifications/" + id_of(0));
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(body(r).at("success"), true);
+    EXPECT_EQ(task_ids(list()), (std::vector<std::string>{ids[1], ids[0]}));
+    EXPECT_EQ(call(http::Method::del, "/api/user-a/notifications/" + id_of(0)).status, 404);
+    EXPECT_EQ(call(http::Method::del, "/api/user-a/notifications/" + id_of(1), {}, "user-b").status, 403);
+    EXPECT_EQ(call(http::Method::get, "/api/notifications", {}, std::nullopt).status, 401);
 }
 
 TEST_F(NotificationRoutesTest, AnotherUsersNotificationIsNotFound) {

@@ -82,6 +82,17 @@ TEST(TaskQuery, Filters) {
     EXPECT_EQ(format_rfc3339(*q.due_to), "2026-02-09T10:00:00.000Z");
 }
 
+// The front ends' words: status completed/done/open, category, sort_by in camelCase.
+TEST(TaskQuery, FrontEndWords) {
+    EXPECT_EQ(ok({{"status", "completed"}}).status, TaskStatus::complete);
+    EXPECT_EQ(ok({{"status", "done"}}).status, TaskStatus::complete);
+    EXPECT_EQ(ok({{"status", "open"}}).status, TaskStatus::pending);
+    EXPECT_EQ(ok({{"category", "home"}}).category, "home");
+    EXPECT_FALSE(ok({{"category", ""}}).category);
+    EXPECT_EQ(ok({{"sort_by", "dueDate"}}).sort, SortKey::due_date);
+    EXPECT_EQ(ok({{"sortBy", "createdAt"}, {"sort_by", "createdAt"}}).sort, SortKey::created_at);
+}
+
 TEST(TaskQuery, StatusAllAndEmptyValuesMeanNoFilter) {
     EXPECT_FALSE(ok({{"status", "all"}}).status);
     EXPECT_FALSE(ok({{"status", ""}}).status);
@@ -129,7 +140,7 @@ TEST(TaskQuery, LimitBounds) {
 }
 
 TEST(TaskQuery, EachBadValueNamesItsParameter) {
-    EXPECT_EQ(error_fields({{"status", "done"}}), Fields{"status"});
+    EXPECT_EQ(error_fields({{"status", "finished"}}), Fields{"status"});
     EXPECT_EQ(error_fields({{"status", "Pending"}}), Fields{"status"});
     EXPECT_EQ(error_fields({{"priority", "urgent"}}), Fields{"priority"});
     EXPECT_EQ(error_fields({{"due_from", "yesterday"}}), Fields{"due_from"});

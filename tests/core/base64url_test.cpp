@@ -1,10 +1,10 @@
-#include "services/todo/base64url.hpp"
+#include "core/base64url.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace todoai::todo {
+namespace todoai {
 namespace {
 
 TEST(Base64url, Rfc4648VectorsWithoutPadding) {
@@ -65,4 +65,4 @@ TEST(Base64url, RefusesOverlongInput) {
 }
 
 }  // namespace
-}  // namespace todoai::todo
+}  // namespace todoai

@@ -1,8 +1,8 @@
-#include "services/todo/base64url.hpp"
+#include "core/base64url.hpp"
 
 #include <boost/beast/core/detail/base64.hpp>
 
-namespace todoai::todo {
+namespace todoai {
 
 // Beast ships a standard-alphabet base64 codec; we translate the two characters that differ in base64url.
 std::string base64url_encode(std::string_view bytes) {
@@ -14,9 +14,9 @@ std::string base64url_encode(std::string_view bytes) {
     return out;
 }
 
-std::optional<std::string> base64url_decode(std::string_view text) {
+std::optional<std::string> base64url_decode(std::string_view text, std::size_t max_text) {
     namespace b64 = boost::beast::detail::base64;
-    if (text.size() > 4096) return std::nullopt;
+    if (text.size() > max_text) return std::nullopt;
     std::string in(text);
     for (auto& c : in) {
         if (c == '-')
@@ -35,4 +35,4 @@ std::optional<std::string> base64url_decode(std::string_view text) {
     return out;
 }
 
-}  // namespace todoai::todo
+}  // namespace todoai
