@@ -10,7 +10,8 @@ set -euo pipefail
 version=${TODOAI_DAPR_VERSION:-v1.18.1}
 # all: daprd with every component (-tags allcomponents); minimal: only what todoai loads (Kafka pub/sub, PostgreSQL
 # state, local file/env secrets, cron binding, sqlite name resolution), for machines where the full build is too slow.
-components=${TODOAI_DAPR_COMPONENTS:-all}
+# The full build took > 40 min on this project's two shared cores (2026-12-04), so minimal is the default.
+components=${TODOAI_DAPR_COMPONENTS:-minimal}
 cache=${TODOAI_CACHE:-$HOME/.cache/todoai}
 case "$components" in
     all) dest="$cache/dapr-$version" ;;
@@ -18,7 +19,8 @@ case "$components" in
     *) echo "dapr.sh: TODOAI_DAPR_COMPONENTS must be all or minimal, not '$components'" >&2; exit 2 ;;
 esac
 
-if [[ -x $dest/daprd && -x $dest/scheduler ]]; then
+# daprd is what the tests need; the scheduler (Jobs) is built when the registry serves all its modules (see below).
+if [[ -x $dest/daprd ]]; then
     exit 0
 fi
 command -v go >/dev/null || { echo "dapr.sh: go is not installed (Debian: golang, or the machine's Go)" >&2; exit 1; }
@@ -45,9 +47,14 @@ if [[ $components == minimal ]]; then
 fi
 start=$(date +%s)
 echo "dapr.sh: building daprd and scheduler $version (first build: long; nice -n 10)" >&2
-# Built to temporary names and renamed, so an interrupted build never leaves a binary that looks complete.
+# Built to a temporary name and renamed, so an interrupted build never leaves a binary that looks complete.
 nice -n 10 go build -trimpath -tags allcomponents -o "$dest/daprd.part" ./cmd/daprd
-nice -n 10 go build -trimpath -o "$dest/scheduler.part" ./cmd/scheduler
 mv "$dest/daprd.part" "$dest/daprd"
-mv "$dest/scheduler.part" "$dest/scheduler"
-echo "dapr.sh: built in $(($(date +%s) - start)) s into $dest" >&2
+echo "dapr.sh: daprd built in $(($(date +%s) - start)) s into $dest" >&2
+# The scheduler needs github.com/diagridio/go-etcd-cron v0.12.5, which the module proxy refused on 2026-12-04
+# ("403 Forbidden ... This module version is not available"): without it there is no Jobs API, and daprd still runs.
+if nice -n 10 go build -trimpath -o "$dest/scheduler.part" ./cmd/scheduler; then
+    mv "$dest/scheduler.part" "$dest/scheduler"
+else
+    echo "dapr.sh: the scheduler did not build (above); daprd works without it, the Jobs API does not" >&2
+fi

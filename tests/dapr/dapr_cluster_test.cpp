@@ -91,7 +91,11 @@ TEST_F(DaprClusterTest, ATaskReachesAuditTheLiveFeedAndNotificationThroughDaprd)
         return fetch_all(audit, token, "/api/" + user + "/audit?task_id=" + id).size() ==
                3;  // created, scheduled, fired
     }));
-    EXPECT_EQ(fetch_all(audit, token, "/api/" + user + "/audit?task_id=" + id).size(), 3u);
+    std::string types;
+    for (const auto& entry : fetch_all(audit, token, "/api/" + user + "/audit?task_id=" + id))
+        types += str(entry.at("event_type")) + " ";
+    EXPECT_EQ(fetch_all(audit, token, "/api/" + user + "/audit?task_id=" + id).size(), 3u)
+        << "audit has: " << types << "; audit daprd log: " << sidecar("audit").log_file();
 }
 
 TEST_F(DaprClusterTest, DatabaseUrlCameFromTheSecretStore) {

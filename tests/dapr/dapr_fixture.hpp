@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <string>
@@ -52,6 +53,16 @@ class DaprClusterTest : public ::testing::Test {
                 EXPECT_EQ(member.app->stop(), 0) << name << " did not stop cleanly; log: " << member.app->log_file();
             }
             member.sidecar.reset();
+        }
+        // A failed test keeps its logs (todoai's and daprd's) beside the binary, since the temp dir goes.
+        if (HasFailure()) {
+            const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+            const auto keep = todoai_binary().parent_path() / "dapr-test-logs" / info->name();
+            std::error_code ec;
+            std::filesystem::remove_all(keep, ec);
+            std::filesystem::create_directories(keep, ec);
+            std::filesystem::copy(dir_.path(), keep, std::filesystem::copy_options::recursive, ec);
+            std::cerr << "logs kept in " << keep << "\n";
         }
     }
 
