@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# The distributed system on one machine: a PostgreSQL 15 (one schema per service), the Kafka protocol peer
-# (librdkafka's mock cluster as a process: 3 brokers, 6 partitions per topic) and the five services as separate
-# processes on the notes' ports, with two replicas of notification and websocket. Prints where everything is and
-# stops all of it on Ctrl-C.
+# The distributed system on one machine: a PostgreSQL 15 (one schema per service), an Apache Kafka broker (one KRaft
+# node, tests/support/kafka_server.sh; the services create their topics, 6 partitions each) and the five services as
+# separate processes on the notes' ports, with two replicas of notification and websocket. Prints where everything is
+# and stops all of it on Ctrl-C (the services first, then the broker, then PostgreSQL).
 #
 #   scripts/dev-cluster.sh            # builds first (scripts/build.sh), then starts everything
 #   NO_BUILD=1 scripts/dev-cluster.sh # uses ./build as it is
+#   scripts/dev-cluster.sh --kafka mock   # librdkafka's mock cluster (todoai-kafka-mock: 3 brokers) instead of the
+#                                         # broker: starts in a second, takes fault commands on CLUSTER_DIR/kafka.in
 #   scripts/dev-cluster.sh --background   # starts everything, writes $CLUSTER_DIR/cluster.env, returns (scripts)
 #   scripts/dev-cluster.sh --stop DIR     # stops what --background started in DIR
 #
 # --background leaves the cluster running and exits 0 once every service is ready (/health/ready); CLUSTER_DIR/cluster.env
 # (shell syntax) holds DATABASE_URL, KAFKA_BROKERS, JWT_SECRET, APP_API_TOKEN, the ports (TODO_PORT, ...) and PIDS;
-# write fault commands to CLUSTER_DIR/kafka.in (e.g. echo broker-down 1 >"$CLUSTER_DIR/kafka.in"). On a failed start
-# it stops what it started and exits 1.
+# with --kafka mock, write fault commands to CLUSTER_DIR/kafka.in (e.g. echo broker-down 1 >"$CLUSTER_DIR/kafka.in").
+# On a failed start it stops what it started and exits 1.
 #
 # Env: BUILD_DIR (build), TODOAI_BIN / KAFKA_MOCK_BIN (default $BUILD_DIR/todoai, $BUILD_DIR/todoai-kafka-mock),
 # CLUSTER_DIR (a mktemp dir; logs and PostgreSQL data), PORT_OFFSET (0: added to every port, for a second cluster
@@ -37,19 +39,28 @@ stop_in_order() {
 }
 
 MODE=foreground
-case ${1:-} in
---background) MODE=background ;;
---stop)
-    dir=${2:?usage: dev-cluster.sh --stop CLUSTER_DIR}
-    [[ -f $dir/cluster.env ]] || { echo "dev-cluster: no $dir/cluster.env" >&2; exit 1; }
-    read -r -a pids <<<"$(sed -n 's/^PIDS="\(.*\)"$/\1/p' "$dir/cluster.env")"
-    stop_in_order "${pids[@]}"
-    bash "$ROOT/tests/support/postgres_server.sh" stop "$dir/postgres" || true
-    exit 0
-    ;;
-"") ;;
-*) echo "dev-cluster: unknown argument '$1' (--background, --stop DIR)" >&2; exit 2 ;;
-esac
+KAFKA_KIND=real
+while (($#)); do
+    case $1 in
+    --background) MODE=background ;;
+    --kafka)
+        KAFKA_KIND=${2:-}
+        [[ $KAFKA_KIND == real || $KAFKA_KIND == mock ]] || { echo "dev-cluster: --kafka real or mock" >&2; exit 2; }
+        shift
+        ;;
+    --stop)
+        dir=${2:?usage: dev-cluster.sh --stop CLUSTER_DIR}
+        [[ -f $dir/cluster.env ]] || { echo "dev-cluster: no $dir/cluster.env" >&2; exit 1; }
+        read -r -a pids <<<"$(sed -n 's/^PIDS="\(.*\)"$/\1/p' "$dir/cluster.env")"
+        stop_in_order "${pids[@]}"
+        [[ ! -d $dir/kafka ]] || bash "$ROOT/tests/support/kafka_server.sh" stop "$dir/kafka" || true
+        bash "$ROOT/tests/support/postgres_server.sh" stop "$dir/postgres" || true
+        exit 0
+        ;;
+    *) echo "dev-cluster: unknown argument '$1' (--background, --kafka real|mock, --stop DIR)" >&2; exit 2 ;;
+    esac
+    shift
+done
 
 BUILD_DIR=${BUILD_DIR:-build}
 [[ ${NO_BUILD:-0} == 1 ]] || bash scripts/build.sh -DTODOAI_TESTS=OFF -DTODOAI_BENCH=OFF
@@ -57,7 +68,9 @@ TODOAI=${TODOAI_BIN:-$ROOT/$BUILD_DIR/todoai}
 KAFKA_MOCK=${KAFKA_MOCK_BIN:-$ROOT/$BUILD_DIR/todoai-kafka-mock}
 PORT_OFFSET=${PORT_OFFSET:-0}
 read -r -a TODO_EXTRA <<<"${TODO_ARGS:-}"
-for bin in "$TODOAI" "$KAFKA_MOCK"; do
+bins=("$TODOAI")
+[[ $KAFKA_KIND == real ]] || bins+=("$KAFKA_MOCK")
+for bin in "${bins[@]}"; do
     [[ -x $bin ]] || { echo "dev-cluster: $bin is missing; run scripts/build.sh" >&2; exit 1; }
 done
 
@@ -72,6 +85,10 @@ stop_all() {
     echo
     echo "dev-cluster: stopping"
     stop_in_order "${PIDS[@]}"
+    if [[ -d $CLUSTER_DIR/kafka ]]; then
+        cp "$CLUSTER_DIR/kafka/broker.log" "$CLUSTER_DIR/kafka-broker.log" 2>/dev/null || true
+        bash "$ROOT/tests/support/kafka_server.sh" stop "$CLUSTER_DIR/kafka" || true
+    fi
     bash "$ROOT/tests/support/postgres_server.sh" stop "$CLUSTER_DIR/postgres" || true
     echo "dev-cluster: stopped (logs kept in $CLUSTER_DIR)"
 } >&2
@@ -95,6 +112,18 @@ wait_healthy() {  # wait_healthy NAME PORT PID
 bash "$ROOT/tests/support/postgres_server.sh" start "$CLUSTER_DIR/postgres" >/dev/null
 DATABASE_URL=$(cat "$CLUSTER_DIR/postgres/url")
 
+if [[ $KAFKA_KIND == real ]]; then
+    # Apache Kafka (KRaft, one node) on free loopback ports; it ignores SIGINT like the mock below, and stop_all
+    # stops it after the services (its pid twice: stop_in_order's last group is "Kafka and its fifo holder").
+    (trap '' INT && exec bash "$ROOT/tests/support/kafka_server.sh" start "$CLUSTER_DIR/kafka") >/dev/null ||
+        { echo "dev-cluster: the Kafka broker did not start; see $CLUSTER_DIR/kafka/broker.log" >&2; exit 1; }
+    PIDS+=("$(cat "$CLUSTER_DIR/kafka/pid")" "$(cat "$CLUSTER_DIR/kafka/pid")")
+    KAFKA_BROKERS=$(cat "$CLUSTER_DIR/kafka/bootstrap")
+    KAFKA_WHAT="Apache Kafka (one KRaft node, data in $CLUSTER_DIR/kafka/data)"
+    # A real broker answers a waiting fetch as soon as a record arrives: a longer wait costs no latency, only fewer
+    # idle fetches.
+    export TODOAI_KAFKA_FETCH_WAIT_MS=${TODOAI_KAFKA_FETCH_WAIT_MS:-100}
+else
 # Kafka peer: its first stdout line is "bootstrap=host:port,...". Its stdin stays open on a fifo (EOF stops it)
 # held by a sleeping writer, which outlives this script in --background mode.
 mkfifo "$CLUSTER_DIR/kafka.in"
@@ -107,15 +136,16 @@ PIDS+=($!)
 for _ in $(seq 100); do grep -q '^bootstrap=' "$CLUSTER_DIR/kafka.out" 2>/dev/null && break; sleep 0.1; done
 KAFKA_BROKERS=$(sed -n 's/^bootstrap=//p' "$CLUSTER_DIR/kafka.out" | head -1)
 [[ -n $KAFKA_BROKERS ]] || { echo "dev-cluster: the Kafka peer did not start; see $CLUSTER_DIR/kafka.log" >&2; exit 1; }
+KAFKA_WHAT="librdkafka's mock cluster (todoai-kafka-mock, 3 brokers; faults: $CLUSTER_DIR/kafka.in)"
+# librdkafka's mock broker holds an empty fetch for the whole fetch.wait.max.ms even when a record arrives meanwhile
+# (a real broker answers at once), so against the mock the wait is added to every hop: keep it short here.
+export TODOAI_KAFKA_FETCH_WAIT_MS=${TODOAI_KAFKA_FETCH_WAIT_MS:-2}
+fi
 
 export DATABASE_URL TODOAI_KAFKA_BROKERS=$KAFKA_BROKERS
 export JWT_SECRET=${JWT_SECRET:-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}
 export APP_API_TOKEN=${APP_API_TOKEN:-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}
 export TODOAI_TODO_URL=http://127.0.0.1:$((8001 + PORT_OFFSET))
-# librdkafka's mock broker holds an empty fetch for the whole fetch.wait.max.ms even when a record arrives meanwhile
-# (a real broker answers at once), so against the mock the wait is added to every hop: keep it short here.
-export TODOAI_KAFKA_FETCH_WAIT_MS=${TODOAI_KAFKA_FETCH_WAIT_MS:-2}
-
 # name service port [replica-id]
 INSTANCES=(
     "todo todo 8001"
@@ -143,6 +173,7 @@ if [[ $MODE == background ]]; then
     cat >"$CLUSTER_DIR/cluster.env" <<EOF
 DATABASE_URL="$DATABASE_URL"
 KAFKA_BROKERS="$KAFKA_BROKERS"
+KAFKA_KIND=$KAFKA_KIND
 JWT_SECRET="$JWT_SECRET"
 APP_API_TOKEN="$APP_API_TOKEN"
 TODO_PORT=$((8001 + P))
@@ -162,7 +193,8 @@ cat <<EOF
 
 todoai dev cluster is up (logs in $CLUSTER_DIR)
   PostgreSQL    $DATABASE_URL
-  Kafka peer    $KAFKA_BROKERS   (kcat -b $KAFKA_BROKERS -C -t task-events)
+  Kafka         $KAFKA_BROKERS   $KAFKA_WHAT
+                (kcat -L -b $KAFKA_BROKERS lists the topics; kcat -b $KAFKA_BROKERS -C -t task-events reads one)
   todo          http://127.0.0.1:$((8001 + P))   (REST API: /api/..., /openapi.json)
   audit         http://127.0.0.1:$((8002 + P))
   websocket     ws://127.0.0.1:$((8003 + P))/ws  ws://127.0.0.1:$((8013 + P))/ws   (two replicas)

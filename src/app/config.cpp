@@ -50,6 +50,19 @@ void add_kafka_options(CLI::App& cmd, Config& c) {
         ->envname("TODOAI_KAFKA_FETCH_WAIT_MS")
         ->check(CLI::Range(0, 300000))
         ->capture_default_str();
+    cmd.add_option("--kafka-partitions", c.kafka_partitions,
+                   "Partitions of the topics todoai creates when missing (task-events, reminders, their -dlq, ...)")
+        ->envname("TODOAI_KAFKA_PARTITIONS")
+        ->check(CLI::Range(1, 10000))
+        ->capture_default_str();
+    cmd.add_option("--kafka-replication", c.kafka_replication,
+                   "Replication factor of the topics todoai creates (0: min(3, brokers in the cluster))")
+        ->envname("TODOAI_KAFKA_REPLICATION")
+        ->check(CLI::Range(0, 100))
+        ->capture_default_str();
+    cmd.add_option("--kafka-topic-prefix", c.kafka_topic_prefix,
+                   "Prepended to every topic name on the brokers, so several deployments can share one cluster")
+        ->envname("TODOAI_KAFKA_TOPIC_PREFIX");
 }
 
 // Dapr mode: the sidecar (seed names DAPR_HOST, DAPR_HTTP_PORT, DAPR_API_TOKEN) and the components used through it.

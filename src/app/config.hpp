@@ -43,7 +43,10 @@ struct Config {
     std::string kafka_initial_offset = "oldest";
     std::int64_t kafka_connect_timeout_seconds = 10;
     std::int64_t kafka_fetch_wait_ms = 10;
-    std::string replica_id;  // empty: hostname-pid
+    std::string kafka_topic_prefix;
+    int kafka_partitions = 6;   // of the topics todoai creates when missing
+    int kafka_replication = 0;  // ... 0: min(3, brokers)
+    std::string replica_id;     // empty: hostname-pid
     std::string todo_url = "http://127.0.0.1:8001";
     // 16: on PostgreSQL the HTTP threads follow the pool (process.cpp), and a task + outbox commit reaches ~3 600/s
     // with 16 in flight on this machine's PostgreSQL 15 (fsync on) vs ~1 800/s with 8 (bench/cluster_bench.sh).

@@ -16,7 +16,10 @@ pubsub::KafkaOptions kafka_options(const Config& config) {
                                 .cert_file = config.kafka_cert_file,
                                 .key_file = config.kafka_key_file,
                                 .initial_offset = config.kafka_initial_offset,
-                                .fetch_wait_max = std::chrono::milliseconds(config.kafka_fetch_wait_ms)};
+                                .fetch_wait_max = std::chrono::milliseconds(config.kafka_fetch_wait_ms),
+                                .topic_prefix = config.kafka_topic_prefix,
+                                .topic_partitions = config.kafka_partitions,
+                                .topic_replication = config.kafka_replication};
 }
 
 }  // namespace todoai::app

@@ -1,7 +1,9 @@
 #pragma once
 // The distributed deployment in one test: a fresh PostgreSQL database on ctest's test server (one schema per service
-// inside it), the Kafka protocol peer (todoai-kafka-mock) and the five services as separate todoai processes sharing
-// JWT_SECRET and APP_API_TOKEN, each on its own free port. Everything is torn down with the fixture.
+// inside it), topics and consumer groups of its own on ctest's Apache Kafka broker (a random topic prefix and group
+// prefix; the services create the topics, the broker auto-creates none) and the five services as separate todoai
+// processes sharing JWT_SECRET and APP_API_TOKEN, each on its own free port. Everything is torn down with the
+// fixture. A test that takes the broker down overrides kafka_bootstrap() with a broker of its own.
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
@@ -12,7 +14,6 @@
 #include <vector>
 
 #include "support/http_client.hpp"
-#include "support/kafka_mock_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_paths.hpp"
 #include "support/todoai_process.hpp"
@@ -70,9 +71,12 @@ class ClusterTest : public ::testing::Test {
     virtual std::vector<std::string> extra_args() const { return {"--reminder-check-interval", "1"}; }
     /// The database every service uses (a test that stops its server overrides this with a server of its own).
     virtual std::string database_url() const { return database_.url(); }
+    /// The Kafka brokers every service uses.
+    virtual std::string kafka_bootstrap() const { return shared_kafka_; }
+    /// `topic` as it is named on the brokers (this test's prefix first).
+    std::string kafka_topic(const std::string& topic) const { return kafka_prefix_ + "." + topic; }
 
     void SetUp() override {
-        kafka_ = std::make_unique<KafkaMockProcess>();
         // todo first: the others invoke it (notification, recurring), so they need its URL.
         start("todo");
         // One after the other, from this thread: a child started by a thread that then ends would get its
@@ -95,12 +99,22 @@ class ClusterTest : public ::testing::Test {
     /// Starts (another replica of) `service`; `name` keys it (default: the service's name).
     void start(const std::string& service, const std::string& todo_url = "", std::string name = "") {
         if (name.empty()) name = service;
-        std::vector<std::string> args{"serve",           service,
-                                      "--database-url",  database_url(),
-                                      "--kafka-brokers", kafka_->bootstrap(),
-                                      "--app-api-token", kClusterAppToken,
-                                      "--replica-id",    name,
-                                      "--access-log",    "false"};
+        std::vector<std::string> args{"serve",
+                                      service,
+                                      "--database-url",
+                                      database_url(),
+                                      "--kafka-brokers",
+                                      kafka_bootstrap(),
+                                      "--kafka-topic-prefix",
+                                      kafka_prefix_ + ".",
+                                      "--kafka-consumer-group",
+                                      kafka_prefix_,
+                                      "--app-api-token",
+                                      kClusterAppToken,
+                                      "--replica-id",
+                                      name,
+                                      "--access-log",
+                                      "false"};
         if (!todo_url.empty()) args.insert(args.end(), {"--todo-url", todo_url});
         for (auto& a : extra_args()) args.push_back(a);
         auto process = std::make_unique<TodoaiProcess>(dir_.path() / name, std::move(args));
@@ -111,7 +125,11 @@ class ClusterTest : public ::testing::Test {
 
     TempDir dir_;
     FreshDatabase database_;
-    std::unique_ptr<KafkaMockProcess> kafka_;
+    std::string shared_kafka_ = kafka_test_bootstrap();
+    std::string kafka_prefix_ = [] {
+        std::random_device rd;
+        return "c" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 1000000000);
+    }();
     std::mutex mutex_;
     std::map<std::string, std::unique_ptr<TodoaiProcess>> processes_;
     std::unique_ptr<HttpClient> todo_;

@@ -108,13 +108,13 @@ TEST_F(ClusterTest, AForgedCompletionOfARecurringTaskTodoNeverHadIsDeadLetteredB
     ASSERT_EQ(template_task.status, 201) << template_task.body;
     const std::string phantom_id = new_uuid_v7(now_ms());
     const auto forged = phantom_completion(template_task.json().as_object(), phantom_id);
-    kcat_produce(kafka_->bootstrap(), kTopic, user, forged, dir_.path());
+    kcat_produce(kafka_bootstrap(), kafka_topic(kTopic), user, forged, dir_.path());
 
     std::map<std::string, KafkaRecord> letters;
     ASSERT_TRUE(poll_until(
         kDeadline,
         [&] {
-            letters = dead_letters_of(kcat_read_all(kafka_->bootstrap(), kDeadLetters), forged);
+            letters = dead_letters_of(kcat_read_all(kafka_bootstrap(), kafka_topic(kDeadLetters)), forged);
             return letters.contains("recurring");
         },
         200ms))
@@ -140,10 +140,10 @@ TEST_F(ClusterTest, RecordsFromAnotherClientAreDeadLetteredWithTheirReasonAndEve
     const std::string phantom_id = new_uuid_v7(now_ms());
     const auto phantom_remind_at = now_ms() + 1s;
     const std::string phantom = phantom_update(template_task.json().as_object(), phantom_id, phantom_remind_at);
-    const auto& bootstrap = kafka_->bootstrap();
-    kcat_produce(bootstrap, kTopic, "outside-client", garbage, dir_.path());
-    kcat_produce(bootstrap, kTopic, user, foreign, dir_.path());
-    kcat_produce(bootstrap, kTopic, user, phantom, dir_.path());
+    const auto bootstrap = kafka_bootstrap();
+    kcat_produce(bootstrap, kafka_topic(kTopic), "outside-client", garbage, dir_.path());
+    kcat_produce(bootstrap, kafka_topic(kTopic), user, foreign, dir_.path());
+    kcat_produce(bootstrap, kafka_topic(kTopic), user, phantom, dir_.path());
 
     // Every consumer of task-events dead-letters the garbage; all but recurring (which reads task.completed only
     // and passes over every other type unread) dead-letter the foreign type.
@@ -158,7 +158,7 @@ TEST_F(ClusterTest, RecordsFromAnotherClientAreDeadLetteredWithTheirReasonAndEve
     ASSERT_TRUE(poll_until(
         kDeadline,
         [&] {
-            dlq = kcat_read_all(bootstrap, kDeadLetters);
+            dlq = kcat_read_all(bootstrap, kafka_topic(kDeadLetters));
             return services(dead_letters_of(dlq, garbage)) == all_consumers &&
                    services(dead_letters_of(dlq, foreign)) == typed_consumers;
         },
@@ -220,7 +220,7 @@ TEST_F(ClusterTest, RecordsFromAnotherClientAreDeadLetteredWithTheirReasonAndEve
         << "recurring did not create the next instance; log: " << process("recurring").log_file();
 
     // Nothing about the phantom was dead-lettered, and every service is still up (TearDown checks clean exits).
-    for (const auto& record : kcat_read_all(bootstrap, kDeadLetters))
+    for (const auto& record : kcat_read_all(bootstrap, kafka_topic(kDeadLetters)))
         EXPECT_EQ(record.payload.find(phantom_id), std::string::npos)
             << service_of(record) << " dead-lettered the phantom update: " << reason(record);
     for (const char* service : {"todo", "audit", "websocket", "notification", "recurring"})

@@ -8,9 +8,11 @@
 // warming when the bus is constructed; ready() turns true once it is warm and a broker is up, and
 // wait_until_warm() blocks on that. Call it after make_kafka_bus() and before reporting the process ready.
 //
-// Topics: the bus creates none. Producers and consumers ask the brokers to auto-create missing topics (Kafka's
-// auto.create.topics.enable, on by default in the mock); with auto-creation off, create "<topic>" and "<topic>-dlq"
-// before starting.
+// Topics: the bus creates the topics it uses when they are missing (Kafka's admin API, kafka_topics.hpp): at start()
+// every subscribed topic and its "<topic>-dlq", and on the first publish() to any other topic; partitions and
+// replication factor from the options. A topic the brokers know (or auto-create when asked about it, as librdkafka's
+// mock cluster does; it has no CreateTopics) is left as it is. Brokers that refuse (no CREATE permission, a policy)
+// are told once in the log and then trusted to have the topics: create them yourself there (README "Distributed").
 #include <chrono>
 #include <memory>
 #include <string>
@@ -34,6 +36,11 @@ struct KafkaOptions {
     // soon as data arrives; librdkafka's mock cluster (and some Kafka-compatible brokers) hold it the full time, which
     // then adds up to this much to a hop. Lower is faster on those, at the cost of more idle fetches (CPU).
     std::chrono::milliseconds fetch_wait_max{10};
+    // Prepended to every topic name on the brokers (their -dlq topics too), so several deployments (or test runs)
+    // can share one cluster; handlers and dead letters still see the unprefixed names.
+    std::string topic_prefix;
+    int topic_partitions = 6;   // of the topics the bus creates
+    int topic_replication = 0;  // of the topics the bus creates; 0: min(3, brokers in the cluster)
     RetryPolicy retry;
 };
 

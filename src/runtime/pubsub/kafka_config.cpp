@@ -83,6 +83,10 @@ void validate(const KafkaOptions& o) {
     if (o.fetch_wait_max.count() < 0 || o.fetch_wait_max.count() > 300000)
         bad("the fetch wait must be 0..300000 ms, not " + std::to_string(o.fetch_wait_max.count()));
     if (o.retry.max_attempts < 1) bad("retry.max_attempts must be at least 1");
+    if (o.topic_partitions < 1) bad("topic partitions must be at least 1, not " + std::to_string(o.topic_partitions));
+    if (o.topic_replication < 0)
+        bad("topic replication must be 0 (automatic: min(3, brokers)) or more, not " +
+            std::to_string(o.topic_replication));
 }
 
 Config producer_config(const KafkaOptions& o) {
@@ -96,6 +100,8 @@ Config producer_config(const KafkaOptions& o) {
     // outbox keeps the row and re-sends it, so nothing waits in a client queue forever.
     set(conf.get(), "message.timeout.ms", std::to_string(o.publish_timeout.count()));
     set(conf.get(), "statistics.interval.ms", kStatisticsIntervalMs);
+    // A topic the bus just created may not be in every broker's metadata yet: hold its records meanwhile.
+    set(conf.get(), "topic.metadata.propagation.max.ms", "5000");
     return conf;
 }
 

@@ -11,6 +11,12 @@ namespace todoai::pubsub::kafka {
 /// librdkafka's log lines into ours (syslog levels: <= 3 error, <= 5 warn, else debug); every handle's default.
 void forward_log(const rd_kafka_t* rk, int level, const char* facility, const char* message);
 
+/// `topic` as the bus's handlers know it: without options.topic_prefix.
+inline std::string_view unprefixed(std::string_view topic, const KafkaOptions& options) {
+    if (topic.starts_with(options.topic_prefix)) topic.remove_prefix(options.topic_prefix.size());
+    return topic;
+}
+
 /// Throws std::invalid_argument naming the option and what is accepted.
 void validate(const KafkaOptions& options);
 

@@ -29,6 +29,7 @@ GroupConsumer::GroupConsumer(const KafkaOptions& options,
                              Producer& dead_letters,
                              const Clock& clock)
     : group_(std::move(group)),
+      topic_prefix_(options.topic_prefix),
       subscriptions_(std::move(subscriptions)),
       dead_letters_(dead_letters),
       clock_(clock),
@@ -109,7 +110,7 @@ void GroupConsumer::accept(const rd_kafka_message_t* record) {
 
     Entry entry;
     entry.offset = record->offset;
-    entry.message.topic = topic;
+    entry.message.topic = topic.substr(topic.starts_with(topic_prefix_) ? topic_prefix_.size() : 0);
     if (record->key) entry.message.key.assign(static_cast<const char*>(record->key), record->key_len);
     if (record->payload) entry.message.payload.assign(static_cast<const char*>(record->payload), record->len);
     entry.message.id = header(record, kEventIdHeader).value_or("");
@@ -289,7 +290,7 @@ void GroupConsumer::give_up(Partition& partition, Entry& entry, std::string reas
 
 bool GroupConsumer::write_dead_letter(Entry& entry) {
     const auto& m = entry.message;
-    const auto dlq = dead_letter_topic(m.topic);
+    const auto dlq = topic_prefix_ + dead_letter_topic(m.topic);
     OutgoingRecord record{.topic = dlq, .key = m.key, .value = m.payload, .headers = {}};
     if (!m.id.empty()) record.headers.emplace_back(kEventIdHeader, m.id);
     if (!entry.publish.empty())

@@ -21,7 +21,7 @@
 namespace todoai::pubsub::kafka {
 
 struct GroupSubscription {
-    std::string topic;
+    std::string topic;           // as on the brokers (with KafkaOptions::topic_prefix)
     Handler handler;             // a per-message group, or
     BatchHandler batch_handler;  // a batch group (exactly one of the two is set)
 };
@@ -99,7 +99,8 @@ class GroupConsumer {
     std::chrono::milliseconds backoff_after(int attempt) const;
 
     std::string group_;
-    std::vector<GroupSubscription> subscriptions_;
+    std::string topic_prefix_;                      // of every topic on the brokers (KafkaOptions::topic_prefix)
+    std::vector<GroupSubscription> subscriptions_;  // topics as on the brokers
     Producer& dead_letters_;
     const Clock& clock_;
     RetryPolicy retry_;

@@ -68,7 +68,7 @@ KafkaDeadLetters::~KafkaDeadLetters() {
 }
 
 std::vector<KafkaDeadLetter> KafkaDeadLetters::list(std::string_view topic) {
-    auto letters = read(dlq_name(topic), false);
+    auto letters = read(options_.topic_prefix + dlq_name(kafka::unprefixed(topic, options_)), false);
     std::stable_sort(letters.begin(), letters.end(), [](const KafkaDeadLetter& a, const KafkaDeadLetter& b) {
         return std::tie(a.letter.failed_at, a.partition, a.offset) <
                std::tie(b.letter.failed_at, b.partition, b.offset);
@@ -162,9 +162,9 @@ std::vector<KafkaDeadLetter> KafkaDeadLetters::read(const std::string& dlq_topic
         d.partition = record->partition;
         d.offset = record->offset;
         auto& l = d.letter;
-        l.topic = dlq_topic;
+        l.topic = kafka::unprefixed(dlq_topic, options_);
         l.original_topic = kafka::header(record.get(), kafka::kDeadLetterTopicHeader)
-                               .value_or(dlq_topic.substr(0, dlq_topic.size() - kDlqSuffix.size()));
+                               .value_or(std::string(l.topic.substr(0, l.topic.size() - kDlqSuffix.size())));
         l.group = kafka::header(record.get(), kafka::kDeadLetterGroupHeader).value_or("");
         if (record->key) l.key.assign(static_cast<const char*>(record->key), record->key_len);
         if (record->payload) l.payload.assign(static_cast<const char*>(record->payload), record->len);
@@ -193,9 +193,9 @@ std::vector<KafkaDeadLetter> KafkaDeadLetters::read(const std::string& dlq_topic
 }
 
 ReplayResult KafkaDeadLetters::replay(std::string_view topic) {
-    const auto dlq_topic = dlq_name(topic);
+    const auto dlq_topic = options_.topic_prefix + dlq_name(kafka::unprefixed(topic, options_));
     const auto letters = read(dlq_topic, true);
-    ReplayResult result{.topic = dlq_topic};
+    ReplayResult result{.topic = std::string(kafka::unprefixed(dlq_topic, options_))};
     if (letters.empty()) return result;
 
     kafka::Producer producer(options_);
@@ -223,7 +223,7 @@ ReplayResult KafkaDeadLetters::replay(std::string_view topic) {
                 ++skipped;
                 continue;
             }
-            chunk.push_back({.topic = d.letter.original_topic,
+            chunk.push_back({.topic = options_.topic_prefix + d.letter.original_topic,
                              .key = d.letter.key,
                              .value = d.letter.payload,
                              .headers = d.headers});

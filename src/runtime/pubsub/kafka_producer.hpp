@@ -38,6 +38,8 @@ class Producer {
     bool ready() const { return broker_up_ && warm_ && !fatal_; }
     /// Waits for ready(); false after `timeout`.
     bool wait_ready(std::chrono::milliseconds timeout);
+    /// The librdkafka client, for admin requests (topic creation) on the same connections.
+    rd_kafka_t* handle() const { return handle_.get(); }
 
   private:
     struct Deliveries;  // one produce() call's outstanding delivery reports

@@ -1,15 +1,21 @@
 #include "runtime/pubsub/kafka_bus.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 #include <future>
+#include <random>
+#include <sstream>
 
 #include "runtime/pubsub/bus_contract.hpp"
 #include "runtime/pubsub/kafka_config.hpp"
 #include "runtime/pubsub/kafka_handle.hpp"
 #include "runtime/pubsub/kafka_headers.hpp"
+#include "runtime/pubsub/kafka_topics.hpp"
 #include "support/kafka_mock_process.hpp"
+#include "support/test_paths.hpp"
 
 namespace todoai::pubsub {
 namespace {
@@ -18,16 +24,56 @@ using namespace std::chrono_literals;
 using contract::message;
 using contract::Received;
 
-constexpr int kPartitions = 6;  // todoai-kafka-mock --partitions
+constexpr int kPartitions = 6;  // todoai-kafka-mock --partitions, and what the bus creates on the real broker
 
-KafkaOptions options_for(const testing::KafkaMockProcess& kafka, RetryPolicy retry) {
-    return KafkaOptions{.brokers = kafka.bootstrap(), .publish_timeout = 3s, .retry = retry};
-}
+/// A fresh mock cluster per test (fast, fault commands on its stdin): fresh topics and groups come with it.
+struct MockBrokers {
+    std::string bootstrap() const { return mock.bootstrap(); }
+    std::string prefix() const { return ""; }
+    void command(const std::string& line) { mock.command(line); }
+    testing::KafkaMockProcess mock{
+        {"--partitions", std::to_string(kPartitions), "--topics", "orders,task-events,reminders"}};
+};
+
+/// ctest's Apache Kafka broker (the `kafka` fixture), shared by every test: each test gets topics and consumer
+/// groups of its own under a random prefix, which the bus creates (the broker auto-creates nothing).
+struct RealBroker {
+    std::string bootstrap() const { return address; }
+    std::string prefix() const { return namespace_; }
+    std::string address = testing::kafka_test_bootstrap();
+    std::string namespace_ = [] {
+        std::random_device random;
+        return "t" + std::to_string(::getpid()) + "-" + std::to_string(random() % 1000000000) + ".";
+    }();
+};
+
+/// The bus under test with every consumer group renamed "<prefix><group>", so tests sharing a broker (ctest runs
+/// several at once) never share a group.
+class GroupPrefixBus final : public Bus {
+  public:
+    GroupPrefixBus(std::unique_ptr<Bus> bus, std::string prefix) : bus_(std::move(bus)), prefix_(std::move(prefix)) {}
+    void subscribe(std::string_view topic, std::string_view group, Handler handler) override {
+        bus_->subscribe(topic, prefix_ + std::string(group), std::move(handler));
+    }
+    void subscribe_batch(std::string_view topic, std::string_view group, BatchHandler handler) override {
+        bus_->subscribe_batch(topic, prefix_ + std::string(group), std::move(handler));
+    }
+    void publish(std::span<const Message> batch) override { bus_->publish(batch); }
+    void start() override { bus_->start(); }
+    void stop() override { bus_->stop(); }
+    bool ready() override { return bus_->ready(); }
+    Bus& inner() { return *bus_; }
+
+  private:
+    std::unique_ptr<Bus> bus_;
+    std::string prefix_;
+};
 
 /// Reads a dead-letter topic from its beginning, outside any group, the way an operator's tool would.
 class DeadLetterReader {
   public:
-    DeadLetterReader(const KafkaOptions& options, std::string topic) : topic_(std::move(topic)) {
+    DeadLetterReader(const KafkaOptions& options, std::string topic)
+        : topic_(std::move(topic)), on_broker_(options.topic_prefix + topic_), prefix_(options.topic_prefix) {
         auto conf = kafka::reader_config(options, "dead-letter-reader");
         char error[512];
         handle_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), error, sizeof error));
@@ -54,7 +100,7 @@ class DeadLetterReader {
     // Assigns every partition from the beginning once the topic exists (a metadata request does not create it).
     void assign() {
         const rd_kafka_metadata_t* metadata = nullptr;
-        auto* topic = rd_kafka_topic_new(handle_.get(), topic_.c_str(), nullptr);
+        auto* topic = rd_kafka_topic_new(handle_.get(), on_broker_.c_str(), nullptr);
         const auto err = rd_kafka_metadata(handle_.get(), 0, topic, &metadata, 2000);
         rd_kafka_topic_destroy(topic);
         if (err || metadata->topic_cnt != 1 || metadata->topics[0].err || metadata->topics[0].partition_cnt == 0) {
@@ -63,7 +109,7 @@ class DeadLetterReader {
         }
         kafka::PartitionList list(rd_kafka_topic_partition_list_new(metadata->topics[0].partition_cnt));
         for (int i = 0; i < metadata->topics[0].partition_cnt; ++i)
-            rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), metadata->topics[0].partitions[i].id)
+            rd_kafka_topic_partition_list_add(list.get(), on_broker_.c_str(), metadata->topics[0].partitions[i].id)
                 ->offset = RD_KAFKA_OFFSET_BEGINNING;
         rd_kafka_metadata_destroy(metadata);
         assigned_ = rd_kafka_assign(handle_.get(), list.get()) == RD_KAFKA_RESP_ERR_NO_ERROR;
@@ -74,6 +120,7 @@ class DeadLetterReader {
         letter.topic = topic_;
         letter.original_topic = kafka::header(record, kafka::kDeadLetterTopicHeader).value_or("");
         letter.group = kafka::header(record, kafka::kDeadLetterGroupHeader).value_or("");
+        if (letter.group.starts_with(prefix_)) letter.group.erase(0, prefix_.size());  // GroupPrefixBus's
         if (record->key) letter.key.assign(static_cast<const char*>(record->key), record->key_len);
         letter.event_id = kafka::header(record, kafka::kEventIdHeader).value_or("");
         if (record->payload) letter.payload.assign(static_cast<const char*>(record->payload), record->len);
@@ -85,43 +132,54 @@ class DeadLetterReader {
         return letter;
     }
 
-    std::string topic_;
+    std::string topic_;      // as the bus's users name it
+    std::string on_broker_;  // with the options' topic prefix
+    std::string prefix_;
     kafka::Handle handle_;
     bool assigned_ = false;
     std::vector<DeadLetter> letters_;
 };
 
-/// A KafkaBus on a fresh mock cluster of its own (so every test has fresh topics and groups), warmed up.
-struct KafkaBusEnv {
-    explicit KafkaBusEnv(RetryPolicy retry, std::chrono::milliseconds publish_timeout = 3s)
-        : options([&] {
-              auto o = options_for(kafka, retry);
-              o.publish_timeout = publish_timeout;
-              return o;
-          }()),
-          kafka_bus(make_kafka_bus(options, clock)) {
-        EXPECT_TRUE(wait_until_warm(*kafka_bus, 10s)) << "the producer did not get warm on " << kafka.bootstrap();
+/// A KafkaBus on fresh topics and groups of `Brokers` (MockBrokers or RealBroker), warmed up.
+template <typename Brokers>
+struct KafkaEnv {
+    explicit KafkaEnv(RetryPolicy retry, std::chrono::milliseconds publish_timeout = 3s)
+        : options(KafkaOptions{.brokers = kafka.bootstrap(),
+                               .publish_timeout = publish_timeout,
+                               .topic_prefix = kafka.prefix(),
+                               .retry = retry}),
+          kafka_bus(std::make_unique<GroupPrefixBus>(make_kafka_bus(options, clock), kafka.prefix())) {
+        EXPECT_TRUE(wait_until_warm(kafka_bus->inner(), 10s))
+            << "the producer did not get warm on " << kafka.bootstrap();
     }
 
     Bus& bus() { return *kafka_bus; }
+    /// A second bus on the same topics and groups (e.g. a restarted process).
+    std::unique_ptr<Bus> another_bus() {
+        return std::make_unique<GroupPrefixBus>(make_kafka_bus(options, clock), kafka.prefix());
+    }
 
     std::vector<DeadLetter> dead_letters(std::string_view dlq_topic) {
         auto [it, added] = readers.try_emplace(std::string(dlq_topic), options, std::string(dlq_topic));
         return it->second.read();
     }
 
-    testing::KafkaMockProcess kafka{
-        {"--partitions", std::to_string(kPartitions), "--topics", "orders,task-events,reminders"}};
+    Brokers kafka;
     SystemClock clock;
     KafkaOptions options;
-    std::unique_ptr<Bus> kafka_bus;
+    std::unique_ptr<GroupPrefixBus> kafka_bus;
     std::map<std::string, DeadLetterReader> readers;
 };
+
+using KafkaBusEnv = KafkaEnv<MockBrokers>;
+using KafkaBrokerEnv = KafkaEnv<RealBroker>;
 
 }  // namespace
 
 namespace contract {
+// The same contract on librdkafka's mock cluster (a fresh one per test) and on a real Apache Kafka broker.
 INSTANTIATE_TYPED_TEST_SUITE_P(Kafka, BusContract, ::testing::Types<KafkaBusEnv>);
+INSTANTIATE_TYPED_TEST_SUITE_P(KafkaBroker, BusContract, ::testing::Types<KafkaBrokerEnv>);
 }  // namespace contract
 
 namespace {
@@ -181,8 +239,8 @@ TEST(KafkaBus, CommitsOffsetsOnlyAfterTheHandler) {
     env.bus().stop();  // mid-stream: m5 is backing off, m6..m9 were never handled
     EXPECT_EQ(first.ids("audit"), (std::vector<std::string>{"m0", "m1", "m2", "m3", "m4"}));
 
-    auto again = make_kafka_bus(env.options, env.clock);
-    ASSERT_TRUE(wait_until_warm(*again, 10s));
+    auto again = env.another_bus();
+    ASSERT_TRUE(wait_until_warm(static_cast<GroupPrefixBus&>(*again).inner(), 10s));
     Received second;
     again->subscribe("orders", "audit", [&](const Message& m) {
         second.add("audit", m);
@@ -414,7 +472,8 @@ TEST(KafkaBusReadiness, ReadyOnlyOnceItsGroupsHaveJoined) {
         got = true;
         return HandlerResult::ok();
     });
-    ASSERT_TRUE(wait_until_warm(env.bus(), contract::kDeadline));  // the producer alone: ready before start()
+    ASSERT_TRUE(
+        wait_until_warm(env.kafka_bus->inner(), contract::kDeadline));  // the producer alone: ready before start()
     env.bus().start();
     EXPECT_FALSE(env.bus().ready()) << "ready before the group's first assignment (a join takes seconds)";
     const auto deadline = std::chrono::steady_clock::now() + contract::kDeadline;
@@ -430,6 +489,124 @@ TEST(KafkaBusReadiness, ReadyOnlyOnceItsGroupsHaveJoined) {
     EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::milliseconds(1000))
         << "a message published once ready still waited for a join";
     env.bus().stop();
+}
+
+}  // namespace
+}  // namespace todoai::pubsub
+
+// --- On the real broker only: topic creation and SASL ---------------------------------------------------------------
+
+namespace todoai::pubsub {
+namespace {
+
+/// kcat -L of `topic` on `bootstrap`: its partition count, or -1 when the broker does not know it.
+int partitions_on_broker(const std::string& bootstrap, const std::string& topic) {
+    const auto out = run("kcat -L -b " + bootstrap + " -t '" + topic + "' 2>&1");
+    const auto at = out.find("topic \"" + topic + "\" with ");
+    if (at == std::string::npos || out.find("Broker: Unknown topic", at) != std::string::npos) return -1;
+    return std::stoi(out.substr(at + topic.size() + 14));
+}
+
+// The test broker has auto.create.topics.enable=false: every topic the bus uses exists because the bus made it.
+TEST(KafkaBrokerTopics, TheBusCreatesItsTopicsAndTheirDeadLetterTopicsWithTheConfiguredPartitions) {
+    KafkaBrokerEnv env(contract::fast_retry());
+    const auto prefix = env.kafka.prefix();
+    const auto bootstrap = env.kafka.bootstrap();
+    EXPECT_EQ(partitions_on_broker(bootstrap, prefix + "orders"), -1) << "a fresh prefix's topic already exists";
+    Received received;
+    env.bus().subscribe("orders", "audit", [&](const Message& m) {
+        received.add("audit", m);
+        return HandlerResult::ok();
+    });
+    env.bus().start();
+    EXPECT_EQ(partitions_on_broker(bootstrap, prefix + "orders"), kPartitions);
+    EXPECT_EQ(partitions_on_broker(bootstrap, prefix + "orders-dlq"), kPartitions);
+    env.bus().publish(std::vector{message("orders", "user-1", "o1")});
+    ASSERT_TRUE(received.await("audit", 1));
+    EXPECT_EQ(received.of("audit").at(0).topic, "orders") << "handlers see the topic without the prefix";
+
+    // A topic nobody subscribes to is created by its first publish; partitions as configured.
+    auto options = env.options;
+    options.topic_partitions = 3;
+    auto other = make_kafka_bus(options, env.clock);
+    ASSERT_TRUE(wait_until_warm(*other, 10s));
+    other->publish(std::vector{message("audit-log", "user-1", "a1")});
+    EXPECT_EQ(partitions_on_broker(bootstrap, prefix + "audit-log"), 3);
+    const auto out = run("kcat -b " + bootstrap + " -C -t '" + prefix + "audit-log' -o beginning -e -q -f '%k\\n'");
+    EXPECT_EQ(out, "user-1\n");
+    other->stop();
+    env.bus().stop();
+}
+
+TEST(KafkaBrokerTopics, ReplicationIsAtMostTheBrokerCount) {
+    EXPECT_EQ(kafka::TopicCreator::replication_for(0, 1), 1);  // one broker: one replica
+    EXPECT_EQ(kafka::TopicCreator::replication_for(0, 2), 2);
+    EXPECT_EQ(kafka::TopicCreator::replication_for(0, 5), 3);  // a real cluster: three
+    EXPECT_EQ(kafka::TopicCreator::replication_for(2, 5), 2);  // as configured
+    // More replicas than brokers: the broker's refusal names the topic, and publishing fails (the outbox keeps it).
+    KafkaOptions options{.brokers = testing::kafka_test_bootstrap(),
+                         .publish_timeout = 3s,
+                         .topic_prefix = RealBroker{}.prefix(),
+                         .topic_replication = 3};
+    SystemClock clock;
+    auto bus = make_kafka_bus(options, clock);
+    ASSERT_TRUE(wait_until_warm(*bus, 10s));
+    try {
+        bus->publish(std::vector{message("orders", "user-1", "o1")});
+        ADD_FAILURE() << "published to a topic that needs 3 replicas on 1 broker";
+    } catch (const PublishError& e) {
+        EXPECT_NE(std::string(e.what()).find(options.topic_prefix + "orders"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("replicat"), std::string::npos) << e.what();
+    }
+    bus->stop();
+}
+
+/// The broker's SASL/PLAIN listener (kafka_server.sh's second listener) and its user.
+struct SaslAccount {
+    std::string bootstrap, user, password;
+};
+SaslAccount sasl_account() {
+    SaslAccount a;
+    a.bootstrap = testing::kafka_server_file(testing::kafka_test_dir(), "sasl_bootstrap");
+    std::istringstream users(testing::kafka_server_file(testing::kafka_test_dir(), "sasl_users"));
+    users >> a.user >> a.password;
+    return a;
+}
+
+// The notes' authType: password (+ saslUsername/saslPassword/saslMechanism, disableTls: true) on a real broker.
+TEST(KafkaBrokerSasl, APlainUserPublishesAndConsumesAndAWrongPasswordNeverGetsReady) {
+    const auto account = sasl_account();
+    SystemClock clock;
+    KafkaOptions options{.brokers = account.bootstrap,
+                         .auth_type = "password",
+                         .sasl_mechanism = "PLAIN",
+                         .sasl_username = account.user,
+                         .sasl_password = account.password,
+                         .disable_tls = true,
+                         .publish_timeout = 3s,
+                         .topic_prefix = RealBroker{}.prefix(),
+                         .retry = contract::fast_retry()};
+    auto bus = make_kafka_bus(options, clock);
+    ASSERT_TRUE(wait_until_warm(*bus, 15s)) << "no warm producer through SASL/PLAIN on " << account.bootstrap;
+    Received received;
+    bus->subscribe("orders", options.topic_prefix + "audit", [&](const Message& m) {
+        received.add("audit", m);
+        return HandlerResult::ok();
+    });
+    bus->start();
+    bus->publish(std::vector{message("orders", "user-1", "s1"), message("orders", "user-1", "s2")});
+    ASSERT_TRUE(received.await("audit", 2));
+    EXPECT_EQ(received.ids("audit"), (std::vector<std::string>{"s1", "s2"}));
+    bus->stop();
+
+    options.sasl_password = "wrong";
+    auto refused = make_kafka_bus(options, clock);
+    EXPECT_FALSE(wait_until_warm(*refused, 3s)) << "a wrong SASL password got a producer";
+    EXPECT_THROW(refused->publish(std::vector{message("orders", "user-1", "x")}), PublishError);
+    // Without SASL on the SASL listener: no producer either.
+    options.auth_type = "none";
+    auto plain = make_kafka_bus(options, clock);
+    EXPECT_FALSE(wait_until_warm(*plain, 2s));
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "runtime/store/database_contract.hpp"
 #include "support/postgres_schema.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_paths.hpp"
 
 namespace todoai::store {
 namespace {
@@ -371,7 +372,9 @@ class OwnPostgresServer {
 
   private:
     static std::string script() {
-        return (std::filesystem::path(__FILE__).parent_path() / "../../support/postgres_server.sh").string();
+        return (todoai::testing::source_path(__FILE__).parent_path() / "../../support/postgres_server.sh")
+            .lexically_normal()
+            .string();
     }
     static void run(const std::string& command) {
         if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
