@@ -65,6 +65,50 @@ void add_kafka_options(CLI::App& cmd, Config& c) {
         ->envname("TODOAI_KAFKA_TOPIC_PREFIX");
 }
 
+// Dapr mode: the sidecar (seed names DAPR_HOST, DAPR_HTTP_PORT, DAPR_API_TOKEN) and the components used through it.
+void add_dapr_options(CLI::App& cmd, Config& c) {
+    cmd.add_option("--pubsub", c.pubsub,
+                   "memory (in-process), kafka (librdkafka to --kafka-brokers) or dapr (through the sidecar at "
+                   "DAPR_HOST:DAPR_HTTP_PORT); default: kafka when --kafka-brokers is set, else memory")
+        ->envname("TODOAI_PUBSUB")
+        ->check(CLI::IsMember({"memory", "kafka", "dapr"}));
+    cmd.add_option("--dapr-host", c.dapr_host, "Host of the Dapr sidecar's HTTP API")
+        ->envname("DAPR_HOST")
+        ->capture_default_str();
+    cmd.add_option("--dapr-http-port", c.dapr_http_port, "Port of the Dapr sidecar's HTTP API")
+        ->envname("DAPR_HTTP_PORT")
+        ->capture_default_str();
+    cmd.add_option("--dapr-api-token", c.dapr_api_token, "Token sent to the sidecar as dapr-api-token")
+        ->envname("DAPR_API_TOKEN");
+    cmd.add_option("--dapr-pubsub-name", c.dapr_pubsub_name, "The pub/sub component events go through")
+        ->envname("TODOAI_DAPR_PUBSUB_NAME")
+        ->capture_default_str();
+    cmd.add_option("--secret-store", c.secret_store,
+                   "Dapr secret store (e.g. kubernetes-secrets) that DATABASE_URL and JWT_SECRET come from when they "
+                   "are not set (secrets --db-secret-name/key, --jwt-secret-name/key)")
+        ->envname("TODOAI_SECRET_STORE");
+    cmd.add_option("--db-secret-name", c.db_secret_name, "Secret holding DATABASE_URL in --secret-store")
+        ->envname("TODOAI_DB_SECRET_NAME")
+        ->capture_default_str();
+    cmd.add_option("--db-secret-key", c.db_secret_key, "Its key")
+        ->envname("TODOAI_DB_SECRET_KEY")
+        ->capture_default_str();
+    cmd.add_option("--jwt-secret-name", c.jwt_secret_name, "Secret holding JWT_SECRET in --secret-store")
+        ->envname("TODOAI_JWT_SECRET_NAME")
+        ->capture_default_str();
+    cmd.add_option("--jwt-secret-key", c.jwt_secret_key, "Its key")
+        ->envname("TODOAI_JWT_SECRET_KEY")
+        ->capture_default_str();
+    cmd.add_option("--cron-binding", c.cron_binding,
+                   "Dapr mode: the cron input binding whose calls run notification's catch-up sweep")
+        ->envname("TODOAI_CRON_BINDING")
+        ->capture_default_str();
+    cmd.add_option("--dapr-wait", c.dapr_wait_seconds, "Seconds start-up waits for the sidecar to read secrets")
+        ->envname("TODOAI_DAPR_WAIT")
+        ->check(CLI::Range(1, 3600))
+        ->capture_default_str();
+}
+
 }  // namespace
 
 void add_options(CLI::App& cmd, Config& c) {
@@ -199,6 +243,7 @@ void add_options(CLI::App& cmd, Config& c) {
         ->check(CLI::IsMember({"snake", "camel"}))
         ->capture_default_str();
     add_kafka_options(cmd, c);
+    add_dapr_options(cmd, c);
     cmd.add_option("--replica-id", c.replica_id,
                    "This replica's name: the websocket service's consumer group is unique per replica "
                    "(default: hostname-pid)")

@@ -65,6 +65,22 @@ struct Config {
     // with 16 in flight on this machine's PostgreSQL 15 (fsync on) vs ~1 800/s with 8 (bench/cluster_bench.sh).
     // Connections open on demand, so idle services hold few.
     std::size_t database_pool_size = 16;
+
+    // Dapr mode (--pubsub dapr): the sidecar and the component names the services use through it.
+    std::string pubsub;  // memory, kafka or dapr; empty: kafka when kafka_brokers is set, else memory
+    std::string dapr_host = "127.0.0.1";
+    std::uint16_t dapr_http_port = 3500;
+    std::string dapr_api_token;                 // DAPR_API_TOKEN: sent to the sidecar on every call
+    std::string dapr_pubsub_name = "kafka-pubsub";
+    std::string secret_store;                   // e.g. kubernetes-secrets: DATABASE_URL, JWT_SECRET when unset
+    std::string db_secret_name = "db-credentials";
+    std::string db_secret_key = "connectionString";
+    std::string jwt_secret_name = "jwt-secret";
+    std::string jwt_secret_key = "secret";
+    std::string cron_binding = "reminder-check-cron";
+    std::int64_t dapr_wait_seconds = 60;        // how long start-up waits for the sidecar (secrets)
+
+    bool dapr() const { return pubsub == "dapr"; }
 };
 
 /// Adds the options shared by `serve` and `migrate` to `cmd`.

@@ -51,7 +51,7 @@ std::string StoreLocation::describe(std::string_view name, std::string_view sche
 }
 
 std::unique_ptr<pubsub::Bus> make_configured_kafka_bus(const Config& config, const Clock& clock) {
-    if (config.kafka_brokers.empty()) return nullptr;
+    if (config.kafka_brokers.empty() || config.pubsub == "memory") return nullptr;
     const auto options = kafka_options(config);
     std::unique_ptr<pubsub::Bus> bus;
     try {
@@ -64,6 +64,10 @@ std::unique_ptr<pubsub::Bus> make_configured_kafka_bus(const Config& config, con
         throw std::runtime_error("Kafka brokers " + config.kafka_brokers + " did not answer within " +
                                  std::to_string(timeout.count()) + " s (TODOAI_KAFKA_BROKERS)");
     return bus;
+}
+
+dapr::SidecarOptions sidecar_options(const Config& config) {
+    return {.host = config.dapr_host, .http_port = config.dapr_http_port, .api_token = config.dapr_api_token};
 }
 
 }  // namespace todoai::app

@@ -10,6 +10,7 @@
 
 #include "app/config.hpp"
 #include "core/clock.hpp"
+#include "runtime/dapr/sidecar_client.hpp"
 #include "runtime/pubsub/bus.hpp"
 #include "runtime/store/database.hpp"
 
@@ -53,5 +54,8 @@ class StoreLocation {
 /// TODOAI_KAFKA_BROKERS. Throws std::runtime_error naming the brokers when they do not answer within the connect
 /// timeout, or naming the option that is wrong.
 std::unique_ptr<pubsub::Bus> make_configured_kafka_bus(const Config& config, const Clock& clock);
+
+/// The sidecar the configuration points at (DAPR_HOST, DAPR_HTTP_PORT, DAPR_API_TOKEN).
+dapr::SidecarOptions sidecar_options(const Config& config);
 
 }  // namespace todoai::app

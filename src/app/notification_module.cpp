@@ -1,6 +1,7 @@
 // The notification service as a module: reminders learnt from task events, fired from its timer queue, published
 // through its outbox relay; it asks todo (in this process or over HTTP) whether a task is still open.
 #include "app/service_module.hpp"
+#include "runtime/dapr/input_binding.hpp"
 #include "runtime/pubsub/outbox.hpp"
 #include "runtime/scheduler/timer_queue.hpp"
 #include "services/notification/notification_service.hpp"
@@ -25,7 +26,14 @@ class NotificationModule final : public ServiceModule {
               p.topics),
           markers_(make_marker_pruner(p, *db_)) {}
 
-    void register_routes(http::Router& router) override { notifications_.register_routes(router, p_.jwt); }
+    void register_routes(http::Router& router) override {
+        notifications_.register_routes(router, p_.jwt);
+        // Dapr mode: the cron binding (seed 001's reminder-check-cron, @every 1m) also runs the catch-up sweep, so a
+        // reminder missed while every replica was down fires on the next tick even before a replica's own timer.
+        if (p_.dapr())
+            dapr::register_input_binding(router, p_.config.cron_binding, p_.config.app_api_token,
+                                         [this] { return notifications_.sweep(); });
+    }
     std::vector<ops::ReadinessProbe> probes() override {
         return {{"notification-store", [this] { return db_->ping(); }}};
     }

@@ -4,6 +4,7 @@
 
 #include "app/jwks_fetch.hpp"
 #include "app/secrets.hpp"
+#include "runtime/invoke/dapr_invoker.hpp"
 #include "runtime/pubsub/memory_bus.hpp"
 
 namespace todoai::app {
@@ -16,9 +17,17 @@ Platform::Platform(const Config& c, std::span<const Service> services, const std
       app_token(c.app_api_token.empty() ? random_hex(32) : c.app_api_token),
       replica_id(c.replica_id.empty() ? default_replica_id() : c.replica_id),
       services_(services.begin(), services.end()) {
-    bus_ = make_configured_kafka_bus(config, clock);
-    kafka_ = bus_ != nullptr;
-    if (!kafka_) {
+    if (config.dapr()) {
+        sidecar_ = std::make_unique<dapr::SidecarClient>(sidecar_options(config));
+        auto dapr_bus = std::make_unique<pubsub::DaprBus>(
+            *sidecar_, pubsub::DaprBusOptions{.pubsub_name = config.dapr_pubsub_name});
+        dapr_bus_ = dapr_bus.get();
+        bus_ = std::move(dapr_bus);
+    } else {
+        bus_ = make_configured_kafka_bus(config, clock);
+        kafka_ = bus_ != nullptr;
+    }
+    if (!bus_) {
         bus_store_ = stores.open("bus", StoreLocation::kBusSchema, pubsub::DeadLetterStore::migrations());
         dead_letters_ = std::make_unique<pubsub::DeadLetterStore>(*bus_store_);
         bus_ = pubsub::make_memory_bus(*dead_letters_, clock);
@@ -29,8 +38,14 @@ Platform::Platform(const Config& c, std::span<const Service> services, const std
         // The same router, the same app-token check an HTTP call would meet.
         in_process_.add(std::string(info(Service::todo).app_id),
                         [this](http::Request& req) { return router.dispatch(req); });
+    } else if (config.dapr()) {
+        remote_invoker_ = std::make_unique<invoke::DaprInvoker>(
+            invoke::DaprInvokerOptions{.host = config.dapr_host,
+                                       .http_port = config.dapr_http_port,
+                                       .api_token = config.dapr_api_token,
+                                       .app_ids = {std::string(info(Service::todo).app_id)}});
     } else {
-        http_invoker_ = std::make_unique<invoke::HttpInvoker>(
+        remote_invoker_ = std::make_unique<invoke::HttpInvoker>(
             invoke::HttpInvokerOptions{.targets = {{std::string(info(Service::todo).app_id), config.todo_url}}});
     }
 }
@@ -51,7 +66,7 @@ pubsub::Bus& Platform::bus_for(Service service) {
 }
 
 invoke::Invoker& Platform::todo_invoker() {
-    if (http_invoker_) return *http_invoker_;
+    if (remote_invoker_) return *remote_invoker_;
     return in_process_;
 }
 

@@ -15,9 +15,11 @@
 #include "runtime/auth/jwt.hpp"
 #include "runtime/http/metrics.hpp"
 #include "runtime/http/router.hpp"
+#include "runtime/dapr/sidecar_client.hpp"
 #include "runtime/invoke/http_invoker.hpp"
 #include "runtime/invoke/in_process_invoker.hpp"
 #include "runtime/pubsub/bus.hpp"
+#include "runtime/pubsub/dapr/dapr_bus.hpp"
 #include "runtime/pubsub/dead_letter_store.hpp"
 #include "runtime/pubsub/delivery_metrics.hpp"
 #include "runtime/pubsub/topic_layout.hpp"
@@ -34,6 +36,11 @@ class Platform {
 
     bool runs(Service service) const;
     bool kafka() const { return kafka_; }
+    /// Dapr mode: events, invocations (and secrets, the cron binding) go through the sidecar.
+    bool dapr() const { return dapr_bus_ != nullptr; }
+    /// The Dapr bus (dapr() only): its subscriber routes are the process's.
+    pubsub::DaprBus& dapr_bus() { return *dapr_bus_; }
+    dapr::SidecarClient& sidecar() { return *sidecar_; }
 
     /// The process's bus (relays publish on it; the process starts and stops it).
     pubsub::Bus& bus() { return *bus_; }
@@ -41,7 +48,8 @@ class Platform {
     /// service's the replica id (every replica sees every event).
     pubsub::Bus& bus_for(Service service);
 
-    /// Reaches app "todo-service": a call into this process's router when todo runs here, else HTTP to --todo-url.
+    /// Reaches app "todo-service": a call into this process's router when todo runs here, else through the Dapr
+    /// sidecar (Dapr mode) or HTTP to --todo-url.
     invoke::Invoker& todo_invoker();
 
     const Config config;
@@ -57,6 +65,8 @@ class Platform {
   private:
     std::vector<Service> services_;
     bool kafka_ = false;
+    std::unique_ptr<dapr::SidecarClient> sidecar_;
+    pubsub::DaprBus* dapr_bus_ = nullptr;  // bus_ in Dapr mode
     std::unique_ptr<store::Database> bus_store_;
     std::unique_ptr<pubsub::DeadLetterStore> dead_letters_;
     std::unique_ptr<pubsub::Bus> bus_;
@@ -64,7 +74,7 @@ class Platform {
     std::unique_ptr<pubsub::CountingBus> counting_bus_;  // what services subscribe through, around bus_
     std::vector<std::unique_ptr<GroupNamingBus>> named_buses_;
     invoke::InProcessInvoker in_process_;
-    std::unique_ptr<invoke::HttpInvoker> http_invoker_;
+    std::unique_ptr<invoke::Invoker> remote_invoker_;  // HttpInvoker or DaprInvoker
 };
 
 }  // namespace todoai::app

@@ -9,6 +9,7 @@
 #include "runtime/http/json_case.hpp"
 #include "runtime/http/problem.hpp"
 #include "runtime/http/server.hpp"
+#include "runtime/pubsub/dapr/subscriber_routes.hpp"
 
 namespace todoai::app {
 namespace {
@@ -59,6 +60,8 @@ struct Process::Impl {
         }
         probes.push_back({"bus", [this] { return platform.bus().ready(); }});
         ops::register_routes(platform.router, std::move(probes), platform.metrics);
+        if (platform.dapr())
+            pubsub::register_dapr_subscriber_routes(platform.router, platform.dapr_bus(), config.app_api_token);
         for (std::size_t i = 0; i < modules.size(); ++i) modules[i]->subscribe(platform.bus_for(services[i]));
 
         http::ServerOptions options{

@@ -7,6 +7,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "app/drivers.hpp"
+#include "runtime/dapr/secret_store.hpp"
+
 namespace todoai::app {
 namespace {
 
@@ -54,6 +57,30 @@ std::string resolve_jwt_secret(const Config& config, const std::filesystem::path
     }
     ::chmod(path.c_str(), 0600);
     return secret;
+}
+
+void apply_dapr_secrets(Config& config) {
+    if (config.secret_store.empty()) return;
+    const bool need_db = config.database_url.empty();
+    const bool need_jwt = config.jwt_secret.empty() && config.jwt_secret_file.empty();
+    if (!need_db && !need_jwt) return;
+    dapr::SidecarClient sidecar(sidecar_options(config));
+    const std::chrono::seconds wait(config.dapr_wait_seconds);
+    auto read = [&](const std::string& name, const std::string& key, bool required) {
+        std::optional<std::string> value;
+        try {
+            value = dapr::read_secret(sidecar, config.secret_store, name, key, wait);
+        } catch (const dapr::SidecarError& e) {
+            throw std::runtime_error(std::string("secret store: ") + e.what());
+        }
+        if (!value && required)
+            throw std::runtime_error("secret store '" + config.secret_store + "' has no key '" + key + "' in secret '" +
+                                     name + "'");
+        return value.value_or("");
+    };
+    if (need_db) config.database_url = read(config.db_secret_name, config.db_secret_key, true);
+    // The JWT secret may live elsewhere (a file, or generated in development): absent is not an error here.
+    if (need_jwt) config.jwt_secret = read(config.jwt_secret_name, config.jwt_secret_key, false);
 }
 
 }  // namespace todoai::app

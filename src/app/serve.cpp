@@ -49,14 +49,15 @@ namespace {
 // one line rather than starting a service that cannot work.
 void require_distributed_settings(const Config& config, const std::string& service) {
     std::vector<std::string> missing;
-    if (config.kafka_brokers.empty()) missing.push_back("TODOAI_KAFKA_BROKERS (--kafka-brokers)");
+    if (config.kafka_brokers.empty() && !config.dapr())
+        missing.push_back("TODOAI_KAFKA_BROKERS (--kafka-brokers) or TODOAI_PUBSUB=dapr");
     if (config.jwt_secret.empty() && config.jwt_secret_file.empty()) missing.push_back("JWT_SECRET (--jwt-secret)");
     if (config.app_api_token.empty()) missing.push_back("APP_API_TOKEN (--app-api-token)");
     if (missing.empty()) return;
     std::string list;
     for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
     throw std::runtime_error("serve " + service +
-                             " runs one service, which reaches the others only through Kafka and must share their "
+                             " runs one service, which reaches the others only through Kafka (or Dapr) and must share their "
                              "secrets; missing: " +
                              list);
 }
@@ -72,7 +73,10 @@ std::string data_description(const Config& config,
 
 }  // namespace
 
-int serve(const Config& config, const std::string& service) {
+int serve(const Config& given, const std::string& service) {
+    // Dapr mode: DATABASE_URL and JWT_SECRET may come from the sidecar's secret store; everything below sees them.
+    Config config = given;
+    if (config.dapr()) apply_dapr_secrets(config);
     const auto services = parse_services(service);
     if (!services) {
         std::cerr << "todoai: unknown service '" << service

@@ -26,7 +26,7 @@ class WebSocketModule final : public ServiceModule {
         websocket::WebSocketServiceOptions o{.heartbeat = std::chrono::seconds(p.config.ws_heartbeat_interval_seconds)};
         // Replicas share one store: each records what it processed under its own name, so each pushes every event
         // to its own connections.
-        if (p.kafka()) o.consumer = std::string(websocket::kServiceName) + "." + p.replica_id;
+        if (p.kafka() || p.dapr()) o.consumer = std::string(websocket::kServiceName) + "." + p.replica_id;
         return o;
     }
 
