@@ -253,7 +253,10 @@ TEST_F(PostgresFaultTest, RequestsAre503DuringTheOutageAndEverythingCommittedIsD
         EXPECT_EQ(r.status, 503) << "a request during the outage got " << r.status << " " << r.body;
         EXPECT_EQ(r.content_type, "application/problem+json") << r.body;
         EXPECT_LT(r.took, kPromptRefusal) << "a refused request took " << r.took.count() << " ms";
-        EXPECT_TRUE(r.sent >= down && r.sent <= up) << "a request was refused outside the outage: " << r.body;
+        // pg_ctl's -w returns once the server accepts connections; the pools notice on their next use, so a request
+        // sent in the moment after may still meet the outage (seen once under load, 2026-12-04).
+        EXPECT_TRUE(r.sent >= down && r.sent <= up + kPromptRefusal)
+            << "a request was refused outside the outage: " << r.body;
         ++refused_during_outage;
     }
     EXPECT_GT(refused_during_outage, 10u) << "the writers never met the outage";

@@ -9,11 +9,12 @@
 #
 # Also written into DIR: pid (the broker's JVM), server.properties, broker.log, and for SASL/PLAIN on a second listener
 # sasl_bootstrap ("127.0.0.1:<port>", security protocol SASL_PLAINTEXT) and sasl_users (lines "user password").
-# Every listener is on 127.0.0.1; topics are never auto-created (todoai creates what it needs); the internal topics
-# have one replica. KAFKA_HEAP_OPTS (default "-Xmx512m -Xms64m") bounds the JVM's heap; KAFKA_JVM_OPTS (default
-# "-XX:+UseSerialGC -XX:TieredStopAtLevel=1": one GC thread, and the quick JIT only, which halves the CPU a start
-# takes on two busy cores; give "-XX:+UseSerialGC" for a benchmark's full JIT) tunes the JVM. The broker comes from
-# scripts/install/kafka.sh (the cache folder; installed on first use).
+# Every listener is on 127.0.0.1; topics are not auto-created (todoai creates what it needs;
+# KAFKA_AUTO_CREATE_TOPICS=true turns auto-creation on, for clients that create none, e.g. Dapr's pubsub.kafka); the
+# internal topics have one replica. KAFKA_HEAP_OPTS (default "-Xmx512m -Xms64m") bounds the JVM's heap;
+# KAFKA_JVM_OPTS (default "-XX:+UseSerialGC -XX:TieredStopAtLevel=1": one GC thread, and the quick JIT only, which
+# takes less CPU to start on two busy cores; give "-XX:+UseSerialGC" for a benchmark's full JIT) tunes the JVM. The
+# broker comes from scripts/install/kafka.sh (the cache folder; installed on first use).
 set -euo pipefail
 usage="usage: kafka_server.sh start|resume|stop DIR"
 action=${1:?$usage}
@@ -57,7 +58,7 @@ sasl.enabled.mechanisms=PLAIN
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required \\
     user_todoai="todoai-secret";
 log.dirs=$dir/data
-auto.create.topics.enable=false
+auto.create.topics.enable=${KAFKA_AUTO_CREATE_TOPICS:-false}
 num.partitions=6
 default.replication.factor=1
 min.insync.replicas=1
