@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "integration/cluster_fixture.hpp"
+#include "support/kafka_mock_process.hpp"
 #include "support/dapr_resources.hpp"
 #include "support/dapr_sidecar.hpp"
 
