@@ -1,6 +1,6 @@
 #pragma once
-// The distributed deployment beside real daprd sidecars: a fresh PostgreSQL database on ctest's test server, the
-// Kafka protocol peer (todoai-kafka-mock), and per service a todoai process in Dapr mode (`--pubsub dapr`) with its
+// The distributed deployment beside real daprd sidecars: a fresh PostgreSQL database on ctest's test server, a real
+// Apache Kafka broker (KafkaBroker below), and per service a todoai process in Dapr mode (`--pubsub dapr`) with its
 // own daprd (tests/support/dapr_sidecar.hpp), all on 127.0.0.1. DATABASE_URL is not given to todoai: it reads it from
 // the secret store (`kubernetes-secrets`, a secretstores.local.file here) through its sidecar. Sidecars share one
 // sqlite name-resolution file, so recurring and notification reach todo by app id through daprd.
