@@ -129,9 +129,12 @@ TEST_F(DaprClusterTest, CompletingARecurringTaskMakesItsNextInstanceThroughInvoc
         << "no next instance; recurring log: " << app("recurring").log_file()
         << ", its daprd: " << sidecar("recurring").log_file();
     EXPECT_EQ(tasks.size(), 2u);
-    // It came through daprd: todo's access log shows the invocation with daprd's caller header... and todo's daprd
-    // sent the app token (todo answers 401 without it).
-    EXPECT_NE(file_text(app("todo").log_file()).find("/internal/series/"), std::string::npos);
+    // It came through the sidecars: todo answered the invocation 201, so todo's daprd sent the app token (todo answers
+    // 401 without it). The access log is written asynchronously: wait for the line.
+    EXPECT_TRUE(poll_until(kDeadline, [&] {
+        return file_text(app("todo").log_file()).find(R"("route":"/internal/series/{series_id}/next","status":201)") !=
+               std::string::npos;
+    }));
 }
 
 TEST_F(DaprClusterTest, ARedeliveredEventChangesNothing) {

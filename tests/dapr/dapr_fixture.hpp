@@ -1,6 +1,6 @@
 #pragma once
-// The distributed deployment beside real daprd sidecars: a fresh PostgreSQL database on ctest's test server, the
-// Kafka protocol peer (todoai-kafka-mock), and per service a todoai process in Dapr mode (`--pubsub dapr`) with its
+// The distributed deployment beside real daprd sidecars: a fresh PostgreSQL database on ctest's test server, a real
+// Apache Kafka broker (KafkaBroker below), and per service a todoai process in Dapr mode (`--pubsub dapr`) with its
 // own daprd (tests/support/dapr_sidecar.hpp), all on 127.0.0.1. DATABASE_URL is not given to todoai: it reads it from
 // the secret store (`kubernetes-secrets`, a secretstores.local.file here) through its sidecar. Sidecars share one
 // sqlite name-resolution file, so recurring and notification reach todo by app id through daprd.
@@ -15,11 +15,61 @@
 #include <vector>
 
 #include "integration/cluster_fixture.hpp"
-#include "support/kafka_mock_process.hpp"
+#include "integration/kcat_support.hpp"
 #include "support/dapr_resources.hpp"
 #include "support/dapr_sidecar.hpp"
 
 namespace todoai::testing {
+
+/// A one-node Apache Kafka broker (tests/support/kafka_server.sh) with todoai's topics created: sarama, daprd's
+/// Kafka client, does not read librdkafka's mock cluster correctly (it re-fetches the first batch of a partition).
+class KafkaBroker {
+  public:
+    explicit KafkaBroker(std::filesystem::path dir) : dir_(std::move(dir)) {
+        const std::string src = TODOAI_SOURCE_DIR;
+        run({"bash", src + "/tests/support/kafka_server.sh", "start", dir_.string()}, std::chrono::seconds(180));
+        std::ifstream in(dir_ / "bootstrap");
+        std::getline(in, bootstrap_);
+        if (bootstrap_.empty()) throw std::runtime_error("kafka_server.sh wrote no bootstrap into " + dir_.string());
+        std::vector<std::string> argv{"java",     "-cp", kafka_lib() + "/*", src + "/tests/support/CreateTopics.java",
+                                      bootstrap_, "3"};
+        for (const char* t : {"task-events", "reminders", "task-created", "task-updated", "task-completed",
+                              "task-deleted", "reminder-due", "reminder-scheduled"}) {
+            argv.emplace_back(t);
+            argv.emplace_back(std::string(t) + "-dlq");
+        }
+        run(argv, std::chrono::seconds(120));
+    }
+    ~KafkaBroker() {
+        try {
+            run({"bash", std::string(TODOAI_SOURCE_DIR) + "/tests/support/kafka_server.sh", "stop", dir_.string()},
+                std::chrono::seconds(60));
+        } catch (...) {
+        }
+    }
+    const std::string& bootstrap() const { return bootstrap_; }
+
+  private:
+    static std::string kafka_lib() {
+        std::filesystem::path cache;
+        if (const char* c = std::getenv("TODOAI_CACHE"); c != nullptr && *c != '\0')
+            cache = c;
+        else
+            cache = std::filesystem::path(std::getenv("HOME")) / ".cache" / "todoai";
+        for (const auto& e : std::filesystem::directory_iterator(cache))
+            if (e.path().filename().string().starts_with("kafka-") && std::filesystem::exists(e.path() / "lib"))
+                return (e.path() / "lib").string();
+        throw std::runtime_error("no Kafka broker in " + cache.string() + ": run scripts/install/kafka.sh");
+    }
+    static void run(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
+        const auto result = run_command(argv, timeout);
+        if (result.exit_code != 0)
+            throw std::runtime_error(argv[0] + " " + argv[1] + " failed (exit " + std::to_string(result.exit_code) +
+                                     ")");
+    }
+    std::filesystem::path dir_;
+    std::string bootstrap_;
+};
 
 inline constexpr const char* kDaprAppToken = "dapr-test-app-token-0123456789";
 inline constexpr const char* kDaprApiToken = "dapr-test-api-token-0123456789";
@@ -36,7 +86,7 @@ class DaprClusterTest : public ::testing::Test {
     virtual std::string cron_schedule() const { return "@every 1s"; }
 
     void SetUp() override {
-        kafka_ = std::make_unique<KafkaMockProcess>();
+        kafka_ = std::make_unique<KafkaBroker>(dir_.path() / "kafka");
         secrets_file_ = dir_.path() / "secrets.json";
         {
             std::ofstream out(secrets_file_);
@@ -79,7 +129,8 @@ class DaprClusterTest : public ::testing::Test {
                                                                     .postgres_url = database_.url(),
                                                                     .secrets_file = secrets_file_,
                                                                     .name_resolution = dir_.path() / "names.db",
-                                                                    .cron_schedule = cron_schedule()});
+                                                                    .cron_schedule = cron_schedule(),
+                                                                    .kafka_version = "3.9.0"});
         const auto app_port = free_loopback_port();
         const auto dapr_port = free_loopback_port();
         std::vector<std::string> args{"serve",
@@ -124,7 +175,7 @@ class DaprClusterTest : public ::testing::Test {
 
     TempDir dir_;
     FreshDatabase database_;
-    std::unique_ptr<KafkaMockProcess> kafka_;
+    std::unique_ptr<KafkaBroker> kafka_;
     std::filesystem::path secrets_file_;
     std::map<std::string, Member> members_;
     std::unique_ptr<HttpClient> todo_;
