@@ -40,35 +40,40 @@ std::string sql_literal(std::string_view text) {
     return out + "'";
 }
 
-class RestartBacklog : public TodoaiTest {};
+class RestartBacklog : public TodoaiTest {
+  protected:
+    // Stops the process and leaves what a crash would: `n` events committed but not yet published (task.updated of
+    // one task, as a burst of edits would), written straight into the outbox.
+    void stop_with_backlog(int n) {
+        const auto task = create({{"title", "busy task"}});
+        task_id_ = str(task.at("id"));
+        const auto snapshot = call("GET", task_path(task_id_)).body;
+        client_.reset();
+        ASSERT_EQ(process_->stop(), 0);
+        const std::string ts = "2026-12-04T00:00:00.000Z";
+        const auto out = sqlite(
+            data() / "todo.db",
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " + std::to_string(n) +
+                ") INSERT INTO outbox (event_id, topic, partition_key, event, created_at) SELECT 'backlog-' || i, "
+                "'task-events', " +
+                sql_literal(user_) +
+                ", json_object('specversion', '1.0', 'id', 'backlog-' || i, 'source', 'todo-service', 'type', "
+                "'com.todoai.task.updated', 'subject', " +
+                sql_literal(task_id_) + ", 'time', '" + ts +
+                "', 'datacontenttype', 'application/json', 'data', json_object('event_id', 'backlog-' || i, "
+                "'event_type', 'task-updated', 'task_id', " +
+                sql_literal(task_id_) + ", 'user_id', " + sql_literal(user_) + ", 'timestamp', '" + ts +
+                "', 'schema_version', '1.0', 'payload', json(" + sql_literal(snapshot) + "))), '" + ts +
+                "' FROM n;\nSELECT count(*) FROM outbox;\n");
+        ASSERT_EQ(out, std::to_string(n) + "\n");
+    }
+
+    std::filesystem::path data() const { return dir_.path() / "data"; }
+    std::string task_id_;
+};
 
 TEST_F(RestartBacklog, ServesWithinTwoSecondsAndDeliversEveryEventOnce) {
-    const auto task = create({{"title", "busy task"}});
-    const auto task_id = str(task.at("id"));
-    const auto snapshot = call("GET", task_path(task_id)).body;
-    client_.reset();
-    ASSERT_EQ(process_->stop(), 0);
-
-    // What a crash leaves behind: events committed but not yet published (task.updated of the same task, as a burst
-    // of edits would leave them), written straight into the outbox.
-    const auto data = dir_.path() / "data";
-    const std::string ts = "2026-12-04T00:00:00.000Z";
-    const auto out =
-        sqlite(data / "todo.db",
-               "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " + std::to_string(kBacklog) +
-                   ") INSERT INTO outbox (event_id, topic, partition_key, event, created_at) SELECT 'backlog-' || i, "
-                   "'task-events', " +
-                   sql_literal(user_) +
-                   ", json_object('specversion', '1.0', 'id', 'backlog-' || i, 'source', 'todo-service', 'type', "
-                   "'com.todoai.task.updated', 'subject', " +
-                   sql_literal(task_id) + ", 'time', '" + ts +
-                   "', 'datacontenttype', 'application/json', 'data', json_object('event_id', 'backlog-' || i, "
-                   "'event_type', 'task-updated', 'task_id', " +
-                   sql_literal(task_id) + ", 'user_id', " + sql_literal(user_) + ", 'timestamp', '" + ts +
-                   "', 'schema_version', '1.0', 'payload', json(" + sql_literal(snapshot) + "))), '" + ts +
-                   "' FROM n;\nSELECT count(*) FROM outbox;\n");
-    ASSERT_EQ(out, std::to_string(kBacklog) + "\n");
-
+    stop_with_backlog(kBacklog);
     const auto began = std::chrono::steady_clock::now();
     process_->start();
     client_ = std::make_unique<HttpClient>(process_->port());
@@ -82,7 +87,7 @@ TEST_F(RestartBacklog, ServesWithinTwoSecondsAndDeliversEveryEventOnce) {
     create({{"title", "during the drain"}});
 
     const auto audited = [&] {
-        return sqlite(data / "audit.db",
+        return sqlite(data() / "audit.db",
                       "SELECT count(*), count(DISTINCT event_id) FROM audit_log WHERE event_id LIKE 'backlog-%';\n");
     };
     const std::string all = std::to_string(kBacklog) + "|" + std::to_string(kBacklog) + "\n";
@@ -94,6 +99,22 @@ TEST_F(RestartBacklog, ServesWithinTwoSecondsAndDeliversEveryEventOnce) {
     const auto drained = std::chrono::steady_clock::now() - began;
     std::printf("backlog of %d delivered to audit in %.1f s after start\n", kBacklog,
                 std::chrono::duration<double>(drained).count());
+}
+
+// SIGTERM with a backlog ends within TODOAI_DRAIN_SECONDS in all; what is left stays in the outbox for the next start.
+TEST_F(RestartBacklog, SigtermEndsWithinTheDrainBoundWhateverTheBacklog) {
+    stop_with_backlog(kBacklog);
+    TodoaiProcess process(data(), {"serve", "all", "--drain-seconds", "2"});
+    process.start();
+    HttpClient client(process.port());
+    ASSERT_EQ(client.request("GET", "/health").status, 200);
+    const auto began = std::chrono::steady_clock::now();
+    EXPECT_EQ(process.stop(), 0);
+    const auto took = std::chrono::steady_clock::now() - began;
+    EXPECT_LT(took, 5s) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+    const auto left = std::stoi(sqlite(data() / "todo.db", "SELECT count(*) FROM outbox;\n"));
+    EXPECT_GT(left, 0) << "the whole backlog went out within the drain bound: the test shows nothing";
+    EXPECT_LT(left, kBacklog);
 }
 
 }  // namespace
