@@ -93,9 +93,35 @@ class RawClient {
         }
     }
 
+    // The bytes up to and including the next `delimiter` (a streamed body's next piece); nullopt when the
+    // connection ends or the deadline passes first.
+    std::optional<std::string> read_until(std::string_view delimiter) {
+        std::size_t end;
+        while ((end = buf_.find(delimiter)) == std::string::npos)
+            if (!fill()) return std::nullopt;
+        std::string piece = buf_.substr(0, end + delimiter.size());
+        buf_.erase(0, end + delimiter.size());
+        return piece;
+    }
+
     bool readable_within(std::chrono::milliseconds wait) {
         pollfd p{fd_, POLLIN, 0};
         return ::poll(&p, 1, static_cast<int>(wait.count())) == 1;
+    }
+
+    // True only when the server closes (or resets) the connection within `wait`: bytes still arriving are read and
+    // dropped; a timeout is false.
+    bool ended_within(std::chrono::milliseconds wait) {
+        const auto deadline = std::chrono::steady_clock::now() + wait;
+        for (;;) {
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) return false;
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, static_cast<int>(left.count())) != 1) return false;
+            char chunk[16384];
+            if (::recv(fd_, chunk, sizeof chunk, 0) <= 0) return true;
+        }
     }
 
     // True when the server closes the connection (or resets it) before the deadline.

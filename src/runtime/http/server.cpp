@@ -42,6 +42,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "runtime/http/event_stream_connection.hpp"
 #include "runtime/http/problem.hpp"
 #include "runtime/http/websocket_connection.hpp"
 #include "runtime/log/log.hpp"
@@ -349,6 +350,7 @@ class Server::Impl::Session {
     void finish(const Response& res, std::chrono::steady_clock::time_point started);
     net::awaitable<void> linger_close();
     Upgrade try_websocket(Response& refusal);
+    bool start_stream(Response& res);
 
     Impl& server_;
     Stream stream_;
@@ -404,6 +406,10 @@ net::awaitable<void> Server::Impl::Session::run(std::shared_ptr<Session> self) {
                 else
                     res = co_await call_handler_on_worker();
                 keep_alive = parser_->get().keep_alive() && !server_.stopping.load(std::memory_order_relaxed);
+                if (res.stream && start_stream(res)) {
+                    finish(res, started);
+                    break;  // the socket now belongs to the event stream
+                }
             }  // else refused: `res` holds the answer, and the connection closes after it
 
             const bool no_body = res.status < 200 || res.status == 204 || res.status == 304;
@@ -624,6 +630,28 @@ Server::Impl::Session::Upgrade Server::Impl::Session::try_websocket(Response& re
     return Upgrade::done;
 }
 
+// A handler's event stream response (a GET answered 200): the head is written by the stream, which then owns the
+// socket. Anything else with a stream attached (HEAD, an error status) is answered as an ordinary response, and a
+// stream asked for while the server stops is a 503, as for a WebSocket.
+bool Server::Impl::Session::start_stream(Response& res) {
+    if (req_.method != Method::get || res.status != 200) {
+        res.stream.reset();
+        return false;
+    }
+    if (server_.stopping.load(std::memory_order_relaxed)) {
+        res = to_response(Problem{503, "", "the server is shutting down"});
+        return false;
+    }
+    build_head(res, false, false);
+    Impl& server = server_;
+    auto connection =
+        detail::start_event_stream(stream_.release_socket(), std::move(head_), *res.stream,
+                                   [&server](detail::ServerWebSocket* ws) { server.websocket_ended(ws); });
+    std::lock_guard lock(server.sessions_mutex);
+    server.websockets.emplace(connection.get(), connection);
+    return true;
+}
+
 net::awaitable<Response> Server::Impl::Session::call_handler_on_worker() {
     const auto limit = server_.worker_count + server_.options.worker_queue;
     if (server_.in_workers.fetch_add(1, std::memory_order_relaxed) >= limit) {
@@ -681,7 +709,9 @@ void Server::Impl::Session::build_head(const Response& res, bool keep_alive, boo
     head_ += ' ';
     head_ += status_title(res.status);
     head_ += "\r\nServer: todoai\r\n";
-    if (!no_body) {
+    if (res.stream) {
+        append_header(head_, "Content-Type", res.content_type);  // the body ends when the connection does
+    } else if (!no_body) {
         if (!res.content_type.empty()) append_header(head_, "Content-Type", res.content_type);
         head_ += "Content-Length: ";
         append_number(head_, res.body.size());
@@ -697,7 +727,8 @@ void Server::Impl::Session::build_head(const Response& res, bool keep_alive, boo
     }
     if (!cors_origin_.empty()) {
         append_header(head_, "Access-Control-Allow-Origin", cors_origin_);
-        head_ += "Access-Control-Expose-Headers: ETag, Location, Link, X-Next-Cursor, WWW-Authenticate, X-Request-Id\r\n";
+        head_ +=
+            "Access-Control-Expose-Headers: ETag, Location, Link, X-Next-Cursor, WWW-Authenticate, X-Request-Id\r\n";
         if (!server_.cors_any) head_ += "Vary: Origin\r\n";
     }
     if (!keep_alive)

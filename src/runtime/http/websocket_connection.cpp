@@ -7,8 +7,6 @@
 // holds no write state). A full queue drops what is queued and closes with 1008.
 #include "runtime/http/websocket_connection.hpp"
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -24,9 +22,9 @@
 #include <chrono>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "runtime/http/send_budget.hpp"
 #include "runtime/log/log.hpp"
 
 namespace todoai::http::detail {
@@ -44,24 +42,6 @@ constexpr std::chrono::seconds kHandshakeTimeout{5};
 // A message buffer grown by a big message is given back afterwards, so idle connections stay small.
 constexpr std::size_t kKeepBufferBytes = 4096;
 constexpr std::size_t kMaxReasonBytes = 123;  // RFC 6455 §5.5: control frame payload ≤ 125 bytes, 2 for the code
-// A connection with this much queued is lagging; only lagging ones are refused when the process-wide budget is spent.
-constexpr std::size_t kLaggingBytes = 64 * 1024;
-// Frames queued for one slow reader are freed in small pieces that glibc keeps in its arenas (RSS stayed at
-// 0.5-1.7 GiB after 200 slow readers were closed); a connection that held this much asks for them back.
-constexpr std::size_t kTrimAfterBytes = 1 << 20;
-
-std::atomic<std::size_t> total_queued_bytes{0};
-
-// malloc_trim walks every arena: at most once a second, on a thread of its own so no io thread waits for it.
-void request_trim() {
-    static std::atomic<std::int64_t> last{0};
-    const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-    auto previous = last.load(std::memory_order_relaxed);
-    if (now - previous < std::chrono::steady_clock::duration(std::chrono::seconds(1)).count()) return;
-    if (!last.compare_exchange_strong(previous, now)) return;
-    std::thread([] { ::malloc_trim(0); }).detach();
-}
-
 class Connection final : public ServerWebSocket, public std::enable_shared_from_this<Connection> {
   public:
     Connection(WebSocketSocket socket, WebSocketAccept accept, const WebSocketOptions& options, WebSocketEnded on_end)
@@ -69,7 +49,8 @@ class Connection final : public ServerWebSocket, public std::enable_shared_from_
           session_(std::move(accept.session)),
           subprotocol_(std::move(accept.subprotocol)),
           options_(options),
-          on_end_(std::move(on_end)) {}
+          on_end_(std::move(on_end)),
+          bytes_(options.send_queue_bytes, options.send_queue_total_bytes) {}
 
     void start(const Request& request) {
         bhttp::request<bhttp::empty_body> upgrade{bhttp::verb::get, request.target, 11};
@@ -82,19 +63,19 @@ class Connection final : public ServerWebSocket, public std::enable_shared_from_
         if (!frame) return false;
         std::unique_lock lock(mutex_);
         if (closing_) return false;
-        if (queued_ >= options_.send_queue_limit || over_byte_budget(frame->size())) {
+        if (queued_ >= options_.send_queue_limit || bytes_.would_exceed(frame->size())) {
             // The client does not keep up: what is queued is dropped and the close frame goes next.
             closing_ = true;
             close_code_ = static_cast<int>(websocket::close_code::policy_error);
             close_text_ = "send queue full";
             pending_.clear();
-            release_bytes(pending_bytes_);
+            bytes_.release(bytes_.held());
             const bool start_close_now = !writing_;
             lock.unlock();
             if (start_close_now) post_close();
             return false;
         }
-        account_bytes(frame->size());
+        bytes_.add(frame->size());
         pending_.push_back(std::move(frame));
         ++queued_;
         if (writing_) return true;
@@ -137,23 +118,6 @@ class Connection final : public ServerWebSocket, public std::enable_shared_from_
     void start_close();
     void ended();
 
-    // Byte accounting, under mutex_: this connection's queued bytes and the process-wide total.
-    bool over_byte_budget(std::size_t adding) const {
-        if (pending_bytes_ + adding > options_.send_queue_bytes) return true;
-        return pending_bytes_ > kLaggingBytes &&
-               total_queued_bytes.load(std::memory_order_relaxed) + adding > options_.send_queue_total_bytes;
-    }
-    void account_bytes(std::size_t n) {
-        pending_bytes_ += n;
-        peak_bytes_ = std::max(peak_bytes_, pending_bytes_);
-        total_queued_bytes.fetch_add(n, std::memory_order_relaxed);
-    }
-    void release_bytes(std::size_t n) {
-        n = std::min(n, pending_bytes_);
-        pending_bytes_ -= n;
-        total_queued_bytes.fetch_sub(n, std::memory_order_relaxed);
-    }
-
     websocket::stream<WebSocketSocket> ws_;
     std::shared_ptr<WebSocketSession> session_;  // reset when the connection ends (the session may hold us)
     std::string subprotocol_;
@@ -163,9 +127,8 @@ class Connection final : public ServerWebSocket, public std::enable_shared_from_
     std::mutex mutex_;  // guards the send side below; never held across a callback or an await
     std::vector<std::shared_ptr<const std::string>> pending_;  // not yet handed to Beast
     std::size_t queued_ = 0;                                   // pending_ plus the batch being written
-    std::size_t pending_bytes_ = 0;                            // bytes of pending_ plus the batch being written
-    std::size_t peak_bytes_ = 0;
-    bool writing_ = false;  // a write_loop is running
+    QueuedBytes bytes_;                                        // of pending_ plus the batch being written
+    bool writing_ = false;                                     // a write_loop is running
     bool closing_ = false;  // close requested: send() refuses, the close frame follows the queue
     int close_code_ = 0;
     std::string close_text_;
@@ -268,7 +231,7 @@ net::awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self) {
             auto [ec, n] = co_await ws_.async_write(net::buffer(*batch[i]), kAwait);
             std::lock_guard lock(mutex_);
             --queued_;
-            release_bytes(batch[i]->size());
+            bytes_.release(batch[i]->size());
             batch[i].reset();  // the last connection to write a shared frame frees it now, not after the batch
             if (ec) {
                 closing_ = true;
@@ -281,7 +244,7 @@ net::awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self) {
             queued_ = pending_.size();
             std::size_t still = 0;
             for (const auto& frame : pending_) still += frame->size();
-            release_bytes(pending_bytes_ - still);  // frames of the batch that were never written
+            bytes_.release(bytes_.held() - still);  // frames of the batch that were never written
         }
         batch.clear();
         (void)self;
@@ -316,8 +279,7 @@ void Connection::ended() {
         closing_ = true;
         pending_.clear();
         queued_ = 0;
-        release_bytes(pending_bytes_);
-        if (peak_bytes_ > kTrimAfterBytes) request_trim();
+        bytes_.release_all_and_trim();
     }
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).close(ignored);
