@@ -12,7 +12,12 @@ class WebSocketModule final : public ServiceModule {
           db_(open_service_store(p, Service::websocket, websocket::WebSocketService::migrations(), Durability::cache)),
           live_(*db_, p.clock, p.jwt, options(p)) {}
 
-    void register_routes(http::Router&) override {}  // /ws is answered by the server itself (attach)
+    // /ws is answered by the server itself (attach); the event stream is a route like any other.
+    void register_routes(http::Router& router) override {
+        const auto events = live_.event_stream_handler();
+        router.add(http::Method::get, "/api/{user_id}" + std::string(websocket::kEventsSuffix), events);
+        router.add(http::Method::get, "/api" + std::string(websocket::kEventsSuffix), events);  // the token's user
+    }
     std::vector<ops::ReadinessProbe> probes() override {
         return {{"websocket-store", [this] { return db_->ping(); }}};
     }

@@ -13,6 +13,7 @@
 
 #include "core/time.hpp"
 #include "runtime/auth/request_auth.hpp"
+#include "runtime/http/event_stream.hpp"
 #include "runtime/http/problem.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/pubsub/processed_events.hpp"
@@ -35,6 +36,15 @@ std::string_view trim(std::string_view s) {
 }  // namespace
 
 class FeedSession;
+
+// How a connection carries an event: a WebSocket text frame is the CloudEvent itself; an event stream frame adds the
+// id (so the client's Last-Event-ID resumes the replay) in the SSE wire format.
+enum class Framing { websocket, event_stream };
+
+std::shared_ptr<const std::string> make_frame(Framing framing, std::string_view event_id, std::string payload) {
+    if (framing == Framing::websocket) return std::make_shared<const std::string>(std::move(payload));
+    return std::make_shared<const std::string>(http::event_stream_frame(event_id, "", payload));
+}
 
 struct detail::FeedCore {
     FeedCore(store::Database& d, const Clock& c, const auth::JwtCodec& j, WebSocketServiceOptions o)
@@ -59,10 +69,14 @@ struct detail::FeedCore {
 // between the acceptor and on_open is missed: until the replay is done, live events are buffered.
 class FeedSession final : public http::WebSocketSession, public std::enable_shared_from_this<FeedSession> {
   public:
-    FeedSession(std::shared_ptr<detail::FeedCore> core, std::string user_id, std::optional<std::string> after)
-        : core_(std::move(core)), user_id_(std::move(user_id)), after_(std::move(after)) {}
+    FeedSession(std::shared_ptr<detail::FeedCore> core,
+                std::string user_id,
+                std::optional<std::string> after,
+                Framing framing)
+        : core_(std::move(core)), user_id_(std::move(user_id)), after_(std::move(after)), framing_(framing) {}
 
     const std::string& user_id() const { return user_id_; }
+    Framing framing() const { return framing_; }
 
     void on_open(std::shared_ptr<http::WebSocketConnection> connection) override;
     void on_message(std::string_view) override {}  // the feed is server -> client; a client's pings are ignored
@@ -77,6 +91,7 @@ class FeedSession final : public http::WebSocketSession, public std::enable_shar
     std::shared_ptr<detail::FeedCore> core_;
     const std::string user_id_;
     std::optional<std::string> after_;
+    const Framing framing_;
 
     std::mutex mutex_;  // orders the replay against live events; held while queueing frames (send() never blocks)
     std::shared_ptr<http::WebSocketConnection> connection_;
@@ -114,10 +129,15 @@ void detail::FeedCore::push(const std::string& user_id, const std::string& event
         if (it == sessions.end()) return;
         targets = it->second;
     }
-    // One copy of the frame for all of the user's connections, freed once the last has written it.
-    const auto frame = std::make_shared<const std::string>(payload);
-    for (const auto& weak : targets)
-        if (auto session = weak.lock()) session->deliver(event_id, frame);
+    // One copy of each framing for all of the user's connections, freed once the last has written it.
+    std::shared_ptr<const std::string> frames[2];
+    for (const auto& weak : targets) {
+        auto session = weak.lock();
+        if (!session) continue;
+        auto& frame = frames[static_cast<int>(session->framing())];
+        if (!frame) frame = make_frame(session->framing(), event_id, payload);
+        session->deliver(event_id, frame);
+    }
 }
 
 void FeedSession::on_open(std::shared_ptr<http::WebSocketConnection> connection) {
@@ -152,18 +172,18 @@ void FeedSession::replay() {
     std::lock_guard lock(mutex_);
     if (!connection_) return;
     std::unordered_set<std::string> sent;
-    if (!resync.empty()) connection_->send(resync_message(resync));
+    if (!resync.empty()) connection_->send(make_frame(framing_, "", resync_message(resync)));
     if (missed) {
         sent.reserve(missed->size());
         for (auto& event : *missed) {
-            connection_->send(std::move(event.payload));
+            connection_->send(make_frame(framing_, event.event_id, std::move(event.payload)));
             recently_replayed_.push_back(event.event_id);
             if (recently_replayed_.size() > kLatePushWindow) recently_replayed_.pop_front();
             sent.insert(std::move(event.event_id));
         }
     }
     if (overflowed_) {
-        connection_->send(resync_message("too many events while connecting; reload"));
+        connection_->send(make_frame(framing_, "", resync_message("too many events while connecting; reload")));
     } else {
         for (auto& [id, payload] : buffered_)
             if (!sent.contains(id)) connection_->send(std::move(payload));
@@ -226,6 +246,29 @@ http::WebSocketOptions WebSocketService::websocket_options() const {
     return options;
 }
 
+namespace {
+
+std::string verified_user(const auth::JwtCodec& jwt, std::string_view token) {
+    auto verified = jwt.verify(token);
+    if (auto* error = std::get_if<auth::TokenError>(&verified))
+        throw http::HttpError(401, "invalid token: " + error->reason);
+    return std::move(std::get<auth::Claims>(verified).sub);
+}
+
+// The token of an event stream: the Authorization header, else ?token= (a browser's EventSource cannot set headers).
+std::string stream_user(const http::Request& req, const auth::JwtCodec& jwt) {
+    if (req.header("authorization")) return auth::authenticate(req, jwt);
+    if (auto q = req.query_param("token"); q && !q->empty()) return verified_user(jwt, *q);
+    throw http::HttpError(401, "missing token: send Authorization: Bearer <JWT> (or ?token=<JWT>)");
+}
+
+std::optional<std::string> non_empty(std::optional<std::string_view> value) {
+    if (!value || value->empty()) return std::nullopt;
+    return std::string(*value);
+}
+
+}  // namespace
+
 http::WebSocketAcceptor WebSocketService::acceptor() {
     return [core = core_](http::Request& req) {
         std::string_view token;
@@ -248,21 +291,36 @@ http::WebSocketAcceptor WebSocketService::acceptor() {
         }
         std::string user_id;
         if (!token.empty()) {
-            auto verified = core->jwt.verify(token);
-            if (auto* error = std::get_if<auth::TokenError>(&verified))
-                throw http::HttpError(401, "invalid token: " + error->reason);
-            user_id = std::move(std::get<auth::Claims>(verified).sub);
+            user_id = verified_user(core->jwt, token);
         } else if (req.header("authorization")) {
             user_id = auth::authenticate(req, core->jwt);  // 401 on a bad one
         } else {
             throw http::HttpError(401, "missing token: pass ?token=<JWT> or the subprotocol bearer.<JWT>");
         }
 
-        std::optional<std::string> after;
-        if (auto a = req.query_param("after"); a && !a->empty()) after.emplace(*a);
-        auto session = std::make_shared<FeedSession>(core, user_id, std::move(after));
+        auto session =
+            std::make_shared<FeedSession>(core, user_id, non_empty(req.query_param("after")), Framing::websocket);
         core->add(user_id, session);
         return http::WebSocketAccept{std::move(session), std::move(subprotocol)};
+    };
+}
+
+http::Handler WebSocketService::event_stream_handler() {
+    return [core = core_](http::Request& req) {
+        auto user_id = stream_user(req, core->jwt);
+        const auto path_user =
+            std::find_if(req.params.begin(), req.params.end(), [](const auto& p) { return p.first == "user_id"; });
+        if (path_user != req.params.end() && path_user->second != user_id)  // /api/events has none: the token's
+            throw http::HttpError(403, "the token's user may only read its own events under /api/" + user_id + "/");
+        // EventSource sends Last-Event-ID when it reconnects; ?after= is for a client's first connection.
+        auto after = non_empty(req.header("last-event-id"));
+        if (!after) after = non_empty(req.query_param("after"));
+        auto session = std::make_shared<FeedSession>(core, user_id, std::move(after), Framing::event_stream);
+        core->add(user_id, session);
+        http::EventStreamOptions options;
+        options.heartbeat = core->options.heartbeat / 2;
+        options.send_queue_limit = core->options.send_queue_limit;
+        return http::event_stream_response(std::move(session), options);
     };
 }
 

@@ -11,6 +11,7 @@
 
 #include "core/clock.hpp"
 #include "runtime/auth/jwt.hpp"
+#include "runtime/http/router.hpp"
 #include "runtime/http/websocket.hpp"
 #include "runtime/pubsub/bus.hpp"
 #include "runtime/pubsub/topic_layout.hpp"
@@ -24,6 +25,7 @@ struct FeedCore;  // the hub and the handler's dependencies, shared with the con
 
 inline constexpr std::string_view kServiceName = "websocket-service";  // consumer group and processed-marker suffix
 inline constexpr std::string_view kPath = "/ws";
+inline constexpr std::string_view kEventsSuffix = "/events";  // under /api/{user_id} and /api
 
 struct WebSocketServiceOptions {
     std::chrono::milliseconds heartbeat{30'000};  // WS_HEARTBEAT_INTERVAL: ping interval; no pong by the next -> close
@@ -59,6 +61,13 @@ class WebSocketService {
     /// Messages from the client are ignored (the server's flood limits apply).
     http::WebSocketAcceptor acceptor();
     http::WebSocketOptions websocket_options() const;
+
+    /// GET /api/{user_id}/events (and /api/events, the user from the token): the same feed as Server-Sent Events,
+    /// each event as `id: <event id>` and `data: <CloudEvent>`. The token from `Authorization: Bearer`, else
+    /// `?token=` (EventSource cannot set headers); 401/403 problems as on every user route. `Last-Event-ID` (sent by
+    /// a reconnecting EventSource) or `?after=` replays what was missed, as ?after= does for /ws; the resync message
+    /// is an event without an id. A comment every half heartbeat keeps proxies from closing a quiet stream.
+    http::Handler event_stream_handler();
 
     /// The bus handler: records the event in recent_events with its processed marker (one transaction) and pushes
     /// it to the user's connections only when it was new (a redelivery is not pushed twice). DROP for a malformed
