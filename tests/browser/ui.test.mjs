@@ -232,7 +232,8 @@ describe('web UI', () => {
     const item = page.locator('.notif', { hasText: 'Feed the cat' });
     await item.waitFor();
     assert.match(await item.getAttribute('class'), /\bunread\b/);
-    assert.equal(await item.locator('.n-title').evaluate((n) => getComputedStyle(n).fontWeight), '700');
+    // Bold while unread (polled: the list may re-render the item once more while the fetch and the event settle).
+    await until(async () => (await item.locator('.n-title').evaluate((n) => getComputedStyle(n).fontWeight)) === '700');
     assert.match(await item.locator('time').textContent(), /^Reminded /);
 
     const marked = page.waitForRequest((r) => r.method() === 'POST' && /\/notifications\/[^/]+\/read$/.test(r.url()));
