@@ -112,7 +112,7 @@ start_setup() {
         [[ -z $fetch_wait ]] || env+=(TODOAI_KAFKA_FETCH_WAIT_MS="$fetch_wait")
         if ! "${SRV[@]}" env "${env[@]}" bash "$ROOT/scripts/dev-cluster.sh" --background --kafka "$kafka_kind" \
             >"$CLUSTER/dev-cluster.out" 2>&1; then
-            note "$name: dev-cluster.sh failed: $(tail -3 "$CLUSTER/dev-cluster.out" | tr '\n' ' ')"; CLUSTER=""; return 1
+            note "$name: dev-cluster.sh failed: $(grep -v 'stopping$\|stopped (' "$CLUSTER/dev-cluster.out" | tail -6 | tr '\n' ' ')"; CLUSTER=""; return 1
         fi
         # shellcheck disable=SC1091
         source "$CLUSTER/cluster.env"
