@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Issue 6's benchmark: the same figures on two setups, in one run, each run on fresh state.
+# Issues 6 and 13's benchmark: the same figures on three setups, in one run, each run on fresh state, the setups
+# interleaved (repetition 1 of every setup, then repetition 2, ...) so that all three see the same machine.
 #   embedded     `todoai serve all` (SQLite files in a mktemp dir, the in-process bus): the default
 #   distributed  PostgreSQL 15 (fsync on) + Apache Kafka (one KRaft broker, tests/support/kafka_server.sh, full JIT)
 #                + the five services as separate processes, two replicas of websocket and notification
@@ -11,8 +12,10 @@
 #                        "delivered/s" = tasks / (wrk time + the time audit needed to catch up)
 #   latency    x REPEAT: ws_latency at $RATE/s for $LAT_SECONDS s ($SENDERS POST connections to todo, the WebSocket on
 #                        the websocket service): commit -> frame p50/p99
-# Nothing is pinned: ~9 processes share 2 cores, so the report gives each process's CPU share and the machine's
-# load instead. Builds nothing. Output: a markdown report on stdout and in bench/results/cluster-<date>.md, raw tool
+# Pinning: every server process (todoai, the services, PostgreSQL, the Kafka broker or mock) runs under
+# `taskset -c $SERVER_CPUS`, the load generator under `taskset -c $CLIENT_CPUS` (both default 0,1: the machine's two
+# cores; ~9 processes on one core would only serialise them). The report gives each process's CPU share, the
+# Kafka peer's RSS, and the machine's load. Builds nothing. Output: a markdown report on stdout and in bench/results/cluster-<date>.md, raw tool
 # output beside it (cluster-<date>.raw.txt). See bench/README.md.
 #
 # Env: TODOAI_BIN (build/todoai), KAFKA_MOCK_BIN (todoai-kafka-mock beside TODOAI_BIN), WS_LATENCY_BIN
@@ -21,7 +24,7 @@
 # distributed setup; empty: its default), POOL_SIZE (TODOAI_DATABASE_POOL_SIZE; empty: the default), FETCH_WAITS
 # ("": the default fetch.wait.max.ms; "10 1" runs the distributed setup once per value, as distributed-fw10, ...),
 # DRAIN_TIMEOUT (120 s), PORT_OFFSET (700: the distributed services on 8701..8714), JWT_SECRET (random),
-# RESULTS_DIR (bench/results), KEEP_WORK (=1 keeps the temp dir: data, logs).
+# RESULTS_DIR (bench/results), KEEP_WORK (=1 keeps the temp dir: data, logs), SERVER_CPUS / CLIENT_CPUS (0,1).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -43,9 +46,13 @@ FETCH_WAITS=${FETCH_WAITS:-}
 DRAIN_TIMEOUT=${DRAIN_TIMEOUT:-120}
 PORT_OFFSET=${PORT_OFFSET:-700}
 RESULTS_DIR=${RESULTS_DIR:-$ROOT/bench/results}
+SERVER_CPUS=${SERVER_CPUS:-0,1}
+CLIENT_CPUS=${CLIENT_CPUS:-0,1}
+SRV=(taskset -c "$SERVER_CPUS")
+CLI=(taskset -c "$CLIENT_CPUS")
 export JWT_SECRET=${JWT_SECRET:-bench-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')}
 
-for tool in wrk curl psql sqlite3 python3; do
+for tool in wrk curl psql sqlite3 python3 taskset; do
     command -v "$tool" >/dev/null || { echo "cluster_bench: $tool not found" >&2; exit 2; }
 done
 for bin in "$TODOAI_BIN" "$KAFKA_MOCK_BIN" "$WS_LATENCY_BIN"; do
@@ -75,7 +82,7 @@ start_setup() {
     case $name in
     embedded)
         local data; data=$(mktemp -d "$WORK/embedded.XXXXXX")
-        "$TODOAI_BIN" serve all --port 0 --host 127.0.0.1 --data-dir "$data" --access-log false \
+        "${SRV[@]}" "$TODOAI_BIN" serve all --port 0 --host 127.0.0.1 --data-dir "$data" --access-log false \
             >"$data.log" 2>&1 </dev/null &
         SERVER_PID=$!
         for _ in $(seq 300); do
@@ -103,9 +110,9 @@ start_setup() {
             KAFKA_JVM_OPTS="${KAFKA_JVM_OPTS:--XX:+UseSerialGC}")
         [[ -z $POOL_SIZE ]] || env+=(TODOAI_DATABASE_POOL_SIZE="$POOL_SIZE")
         [[ -z $fetch_wait ]] || env+=(TODOAI_KAFKA_FETCH_WAIT_MS="$fetch_wait")
-        if ! env "${env[@]}" bash "$ROOT/scripts/dev-cluster.sh" --background --kafka "$kafka_kind" \
+        if ! "${SRV[@]}" env "${env[@]}" bash "$ROOT/scripts/dev-cluster.sh" --background --kafka "$kafka_kind" \
             >"$CLUSTER/dev-cluster.out" 2>&1; then
-            note "$name: dev-cluster.sh failed: $(tail -3 "$CLUSTER/dev-cluster.out" | tr '\n' ' ')"; CLUSTER=""; return 1
+            note "$name: dev-cluster.sh failed: $(grep -v 'stopping$\|stopped (' "$CLUSTER/dev-cluster.out" | tail -6 | tr '\n' ' ')"; CLUSTER=""; return 1
         fi
         # shellcheck disable=SC1091
         source "$CLUSTER/cluster.env"
@@ -164,6 +171,16 @@ proc_ticks() {
         printf '%s=%s ' "$name" "$total"
     done
 }
+# proc_rss -> "rss_<name>=MiB hwm_<name>=MiB ..." (resident now, and its peak) for the Kafka peer and `serve all`
+proc_rss() {
+    local entry name pid
+    for entry in $PROCS; do
+        name=${entry%%:*}; pid=${entry#*:}
+        [[ $name == kafka-* || $name == todoai ]] || continue
+        awk -v n="$name" '$1 == "VmRSS:" {r = $2} $1 == "VmHWM:" {h = $2}
+            END {if (r != "") printf "rss_%s=%.0f hwm_%s=%.0f ", n, r / 1024, n, h / 1024}' "/proc/$pid/status" 2>/dev/null
+    done
+}
 machine_ticks() { awk '$1=="cpu" {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
 child_cpu_to() { times >"$1"; }
 child_cpu() { awk 'NR==2 {n=0; for (i=1;i<=2;i++) {split($i,a,"m"); sub("s","",a[2]); n+=a[1]*60+a[2]} print n}' "$1"; }
@@ -196,7 +213,7 @@ throughput() {
     local setup=$1 rep=$2 out p0 p1 m0 m1 t0 t1 u0 u1 wall line created=0 delivered=0 drain c
     sign_up || return 0
     p0=$(proc_ticks); m0=$(machine_ticks); child_cpu_to "$WORK/c0"; t0=$(date +%s.%N)
-    out=$(TOKEN=$TOKEN USER_ID=$USER_ID wrk -t1 -c"$CONNS" -d"${DURATION}s" --timeout 5s \
+    out=$(TOKEN=$TOKEN USER_ID=$USER_ID "${CLI[@]}" wrk -t1 -c"$CONNS" -d"${DURATION}s" --timeout 5s \
         -s "$ROOT/bench/wrk/post_task.lua" "http://127.0.0.1:$PORT" 2>&1) || true
     t1=$(date +%s.%N); p1=$(proc_ticks); m1=$(machine_ticks); child_cpu_to "$WORK/c1"
     u0=$(child_cpu "$WORK/c0"); u1=$(child_cpu "$WORK/c1")
@@ -218,7 +235,7 @@ throughput() {
     c=$(awk -v n="$delivered" -v w="$wall" -v d="$drain" -v cr="$created" 'BEGIN{
         printf "created=%d delivered=%d missing=%d drain_s=%.1f accepted_rps=%.0f delivered_rps=%.0f", cr, n, cr - n, d,
         cr / w, n / (w + d) }')
-    echo "${line:-RESULT} $c $(cpu_shares "$p0" "$p1" "$m0" "$m1" "$u0" "$u1" "$wall")" >>"$WORK/$setup.throughput.txt"
+    echo "${line:-RESULT} $c $(proc_rss)$(cpu_shares "$p0" "$p1" "$m0" "$m1" "$u0" "$u1" "$wall")" >>"$WORK/$setup.throughput.txt"
     log "$setup throughput #$rep: ${line#RESULT } $c"
 }
 
@@ -226,7 +243,7 @@ throughput() {
 latency() {
     local setup=$1 rep=$2 out="$WORK/lat.out" rc=0 p0 p1 m0 m1 t0 t1 u0 u1 wall line
     p0=$(proc_ticks); m0=$(machine_ticks); child_cpu_to "$WORK/c0"; t0=$(date +%s.%N)
-    "$WS_LATENCY_BIN" --port "$PORT" --ws-port "$WS_PORT" --rate "$RATE" --seconds "$LAT_SECONDS" \
+    "${CLI[@]}" "$WS_LATENCY_BIN" --port "$PORT" --ws-port "$WS_PORT" --rate "$RATE" --seconds "$LAT_SECONDS" \
         --senders "$SENDERS" >"$out" 2>&1 || rc=$?
     t1=$(date +%s.%N); p1=$(proc_ticks); m1=$(machine_ticks); child_cpu_to "$WORK/c1"
     u0=$(child_cpu "$WORK/c0"); u1=$(child_cpu "$WORK/c1")
@@ -235,7 +252,7 @@ latency() {
     line=$(grep -m1 '^RESULT' "$out" || true)
     [[ -n $line ]] || note "$setup latency #$rep: no RESULT line (rc $rc): $(tail -2 "$out" | tr '\n' ' ')"
     [[ $rc == 0 ]] || note "$setup latency #$rep: ws_latency exit code $rc (see the raw output)"
-    echo "${line:-RESULT} rc=$rc $(cpu_shares "$p0" "$p1" "$m0" "$m1" "$u0" "$u1" "$wall")" >>"$WORK/$setup.latency.txt"
+    echo "${line:-RESULT} rc=$rc $(proc_rss)$(cpu_shares "$p0" "$p1" "$m0" "$m1" "$u0" "$u1" "$wall")" >>"$WORK/$setup.latency.txt"
     log "$setup latency #$rep rc=$rc: ${line#RESULT }"
 }
 
@@ -263,9 +280,12 @@ PRE_BUSY=$(awk -v p="$m0" -v q="$m1" -v n="$(nproc)" 'BEGIN{split(p,x," "); spli
 (( PRE_BUSY <= 20 )) || note "WARNING: before the run the machine was ${PRE_BUSY}% busy (of $(nproc)00%) with other work: figures are disturbed"
 log "work dir $WORK; setups ${SETUP_LIST[*]}; load average $LOAD_BEFORE; machine ${PRE_BUSY}% busy"
 
-for setup in "${SETUP_LIST[@]}"; do
-    [[ ${SKIP_THROUGHPUT:-0} == 1 ]] || for i in $(seq "$REPEAT"); do one throughput "$setup" "$i"; done
-    [[ ${SKIP_LATENCY:-0} == 1 ]] || for i in $(seq "$REPEAT"); do one latency "$setup" "$i"; done
+# Interleaved: each repetition runs every setup, so a slow phase of the host touches all of them alike.
+for i in $(seq "$REPEAT"); do
+    for setup in "${SETUP_LIST[@]}"; do
+        [[ ${SKIP_THROUGHPUT:-0} == 1 ]] || one throughput "$setup" "$i"
+        [[ ${SKIP_LATENCY:-0} == 1 ]] || one latency "$setup" "$i"
+    done
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -303,16 +323,22 @@ cpu_rows() {
         "cpu_kafka-real|Kafka broker (JVM)|" \
         "cpu_tool|load generator (wrk / ws_latency)|" "cpu_others|others (not ours: other engineers, kernel threads)|0"
 }
+rss_rows() {
+    local kind=$1
+    table "$kind" "rss_todoai|todoai (serve all) RSS at the end, MiB|" "hwm_todoai|todoai peak RSS, MiB|" \
+        "rss_kafka-real|Kafka broker (JVM) RSS at the end, MiB|" "hwm_kafka-real|Kafka broker peak RSS, MiB|" \
+        "rss_kafka-mock|Kafka mock RSS at the end, MiB|" "hwm_kafka-mock|Kafka mock peak RSS, MiB|"
+}
 
 {
-    echo "# Distributed benchmark — todoai (issue 6)"
+    echo "# Distributed benchmark — todoai (issues 6 and 13)"
     echo
     echo "* date: $(date -u +%Y-%m-%dT%H:%M:%SZ); repo HEAD $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet -- src bench scripts 2>/dev/null || echo ' (work tree dirty)')"
     echo "* binary: $TODOAI_BIN, built $(date -u -r "$TODOAI_BIN" +%Y-%m-%dT%H:%MZ); ws_latency $WS_LATENCY_BIN"
     echo "* host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load average before $LOAD_BEFORE, after $LOAD_AFTER; machine ${PRE_BUSY}% busy (of $(nproc)00%) in the 2 s before the first run"
-    echo "* **nothing is pinned**: the distributed setup runs ~9 processes (7 services, PostgreSQL, the Kafka mock) plus the load generator on $(nproc) cores, so per-process pinning would only serialise them; the embedded setup is unpinned too so that both see the same machine. The CPU tables below show where the time went, and \"others\" what did not belong to the run."
+    echo "* pinning: servers \`taskset -c $SERVER_CPUS\` (todoai, or the 7 services, PostgreSQL and the Kafka broker or mock), load generator \`taskset -c $CLIENT_CPUS\`; the distributed setup runs ~9 processes, so splitting them over cores one by one would only serialise them. The setups run interleaved (repetition 1 of each, then 2, ...). The CPU tables below show where the time went, and \"others\" what did not belong to the run."
     echo "* embedded: \`todoai serve all --access-log false\` on a fresh mktemp data dir (SQLite WAL, synchronous=NORMAL; the in-process bus)"
-    echo "* distributed: \`scripts/dev-cluster.sh --background\` on a fresh dir per run: PostgreSQL 15 (fsync on, \`tests/support/postgres_server.sh\`), Apache Kafka 4.4 (one KRaft broker, JVM heap ≤ 512 MiB, KAFKA_JVM_OPTS ${KAFKA_JVM_OPTS:--XX:+UseSerialGC}; distributed-mock: todoai-kafka-mock, 3 brokers, 6 partitions), todo, audit, recurring and two replicas of websocket and notification as separate processes; TODOAI_ACCESS_LOG=false; todo ${HTTP_THREADS:+--http-threads $HTTP_THREADS}$([[ -n $HTTP_THREADS ]] || echo "with its default --http-threads"); pool ${POOL_SIZE:-default} per store; fetch.wait.max.ms ${FETCH_WAITS:-default} (distributed-fwN: N ms)"
+    echo "* distributed: \`scripts/dev-cluster.sh --background\` on a fresh dir per run: PostgreSQL 15 (fsync on, \`tests/support/postgres_server.sh\`), Apache Kafka 4.4 (one KRaft broker, JVM heap ≤ 512 MiB, KAFKA_JVM_OPTS ${KAFKA_JVM_OPTS:--XX:+UseSerialGC}; distributed-mock: todoai-kafka-mock, 3 brokers, 6 partitions), todo, audit, recurring and two replicas of websocket and notification as separate processes; TODOAI_ACCESS_LOG=false; todo ${HTTP_THREADS:+--http-threads $HTTP_THREADS}$([[ -n $HTTP_THREADS ]] || echo "with its default --http-threads"); pool ${POOL_SIZE:-default} per store; fetch.wait.max.ms ${FETCH_WAITS:-default: dev-cluster.sh sets 100 on the broker, 2 on the mock} (distributed-fwN: N ms)"
     echo "* throughput: \`wrk -t1 -c$CONNS -d${DURATION}s\` POST /api/{user}/tasks (bench/wrk/post_task.lua), a fresh user and setup per run, then the task and audit stores are counted until audit holds every task todo committed (at most ${DRAIN_TIMEOUT} s). **delivered/s** = tasks / (wrk time + catch-up time): the sustained rate"
     echo "* latency: \`ws_latency --rate $RATE --seconds $LAT_SECONDS --senders $SENDERS\` (REST on todo, WebSocket on the first websocket replica), fresh setup per run"
     sed 's/^/* /' "$NOTES"
@@ -330,6 +356,10 @@ cpu_rows() {
     echo
     cpu_rows throughput
     echo
+    echo "Memory after the wrk runs:"
+    echo
+    rss_rows throughput
+    echo
     echo "## Commit → WebSocket frame ($RATE events/s for $LAT_SECONDS s)"
     echo
     table latency "c_p50_ms|commit→frame p50 ms (201 received → frame)|" "c_p90_ms|commit→frame p90 ms|" \
@@ -341,5 +371,9 @@ cpu_rows() {
     echo "CPU during the latency runs (% of one core):"
     echo
     cpu_rows latency
+    echo
+    echo "Memory after the latency runs:"
+    echo
+    rss_rows latency
 } | tee "$REPORT"
 log "report: $REPORT (raw: $RAW)"
