@@ -229,7 +229,7 @@ TEST_F(WebSocketServerTest, AProtocolErrorDuringTheServersCloseStillEndsTheConne
     // reserved control opcode (0xF), which fails the connection.
     const std::string frames = std::string("\x82\x82\x01\x02\x03\x04\x83\x81", 8) +
                                std::string("\x01\x81\x01\x02\x03\x04\x0f", 7) + std::string("\x8f\x01>", 3);
-    ws_net::write(client.stream().next_layer(), ws_net::buffer(frames));
+    boost::asio::write(client.stream().next_layer(), boost::asio::buffer(frames));
     const auto started = std::chrono::steady_clock::now();
     EXPECT_TRUE(recorder_.wait([&] { return recorder_.closed == 1; }, 8s)) << "the connection never ended";
     EXPECT_LT(std::chrono::steady_clock::now() - started, 2s) << "it ended only at the close deadline";
