@@ -19,6 +19,10 @@ test_packages=(
     wrk kcat curl python3 python3-fastapi uvicorn python3-jwt python3-websockets python3-uvloop python3-httptools
     chromium nodejs
     yamllint podman debootstrap python3-venv
+    # The sanitizer trees and the libFuzzer targets (scripts/test-sanitizers.sh): clang 16 (bookworm's clang 14 fails
+    # on coroutines under UBSan; scripts/build.sh), its runtime libraries (libFuzzer, ASan, UBSan, TSan) and
+    # llvm-symbolizer for readable reports.
+    clang-16 libclang-rt-16-dev llvm-16
 )
 packages=("${run_packages[@]}")
 [[ $mode == test ]] && packages+=("${test_packages[@]}")

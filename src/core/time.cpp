@@ -141,8 +141,12 @@ std::optional<milliseconds> parse_iso8601_duration(std::string_view text) {
         }
         const std::size_t start = pos;
         std::int64_t value = 0;
-        while (pos < text.size() && is_digit(text[pos])) value = value * 10 + (text[pos++] - '0');
-        if (pos == start || pos - start > kMaxDigits || pos == text.size()) return std::nullopt;
+        // The length is checked while reading: a longer number would overflow `value` before the check after it.
+        while (pos < text.size() && is_digit(text[pos])) {
+            if (pos - start == kMaxDigits) return std::nullopt;
+            value = value * 10 + (text[pos++] - '0');
+        }
+        if (pos == start || pos == text.size()) return std::nullopt;
         std::int64_t fraction_ms = 0;
         bool has_fraction = false;
         if (text[pos] == '.') {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace todoai {
 namespace {
 
@@ -108,6 +110,14 @@ TEST(TimeDurationTest, RejectsBadForms) {
                             "PT.5S", "PT1.S", "P1DT2H ", "P367D",   "PT8785H", "P9999999999D", "PT1,5S"}) {
         EXPECT_EQ(parse_iso8601_duration(bad), std::nullopt) << bad;
     }
+}
+
+// Found by tests/fuzz/core/task_json_fuzz (a reminder's before_due): 20 and more digits overflowed the accumulator
+// (undefined behaviour) before the length check could refuse them.
+TEST(TimeDurationTest, RejectsNumbersTooLongToAccumulate) {
+    EXPECT_EQ(parse_iso8601_duration("P" + std::string(85, '3') + "0T155M"), std::nullopt);
+    EXPECT_EQ(parse_iso8601_duration("PT" + std::string(40, '9') + "S"), std::nullopt);
+    EXPECT_EQ(parse_iso8601_duration("PT000000001S"), seconds{1});  // nine digits are still fine
 }
 
 TEST(TimeDurationTest, FormatRoundTrips) {

@@ -40,7 +40,7 @@ class Slot {
 
 }  // namespace
 
-PasswordHasher::PasswordHasher(int max_concurrent) : max_concurrent_(max_concurrent) {
+PasswordHasher::PasswordHasher(int max_concurrent) {
     if (max_concurrent < 1) throw std::invalid_argument("PasswordHasher: max_concurrent must be at least 1");
     init_sodium();
     gate_ = std::make_shared<Gate>(max_concurrent);

@@ -17,7 +17,6 @@ class PasswordHasher {
 
   private:
     struct Gate;  // the semaphore bounding concurrent hashes
-    int max_concurrent_;
     std::shared_ptr<Gate> gate_;
 };
 

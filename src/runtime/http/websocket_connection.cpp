@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -98,15 +100,13 @@ class Connection final : public ServerWebSocket, public std::enable_shared_from_
     }
 
     void abort() override {
-        net::post(ws_.get_executor(), [self = shared_from_this()] {
-            beast::error_code ignored;
-            beast::get_lowest_layer(self->ws_).close(ignored);
-        });
+        net::post(ws_.get_executor(), [self = shared_from_this()] { self->force_close(); });
     }
 
   private:
     net::awaitable<void> run(std::shared_ptr<Connection> self, bhttp::request<bhttp::empty_body> upgrade);
     net::awaitable<void> write_loop(std::shared_ptr<Connection> self);
+    net::awaitable<void> await_close();
     bool flooding();
     bool closing_requested() {
         std::lock_guard lock(mutex_);
@@ -116,6 +116,7 @@ class Connection final : public ServerWebSocket, public std::enable_shared_from_
         net::post(ws_.get_executor(), [self = shared_from_this()] { self->start_close(); });
     }
     void start_close();
+    void force_close();
     void ended();
 
     websocket::stream<WebSocketSocket> ws_;
@@ -138,6 +139,13 @@ class Connection final : public ServerWebSocket, public std::enable_shared_from_
     bool close_started_ = false;  // async_close issued
     bool done_ = false;           // the read loop ended
     std::shared_ptr<net::steady_timer> close_deadline_;
+    // Beast 1.81 deadlocks a read that fails the connection (a protocol error, a message too big, bad UTF-8) while our
+    // async_close waits for the read lock: each waits for the other's lock and neither touches the socket, so
+    // closing the socket does not end them (found by tests/fuzz/runtime/http/websocket_frame_fuzz). Both waits
+    // accept terminal cancellation, which force_close() sends through these.
+    net::cancellation_signal read_cancel_;
+    net::cancellation_signal close_cancel_;
+    std::shared_ptr<net::steady_timer> close_wait_;  // the read loop waits on it for async_close (await_close)
     std::chrono::steady_clock::time_point window_start_{};
     int window_messages_ = 0;
 };
@@ -178,13 +186,18 @@ net::awaitable<void> Connection::run(std::shared_ptr<Connection> self, bhttp::re
 
             beast::flat_buffer buffer;
             for (;;) {
-                auto [ec, n] = co_await ws_.async_read(buffer, kAwait);
+                auto [ec, n] =
+                    co_await ws_.async_read(buffer, net::bind_cancellation_slot(read_cancel_.slot(), kAwait));
                 if (ec) break;  // closed by either side, 1009/1002/1007 sent by Beast, timeout, reset, abort
                 if (!close_started_ && !closing_requested()) {
                     if (!ws_.got_text()) {
                         close(static_cast<int>(websocket::close_code::unknown_data), "only text messages are accepted");
+                        co_await await_close();
+                        break;
                     } else if (flooding()) {
                         close(static_cast<int>(websocket::close_code::policy_error), "too many messages");
+                        co_await await_close();
+                        break;
                     } else {
                         const auto data = buffer.cdata();
                         session_->on_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
@@ -198,6 +211,16 @@ net::awaitable<void> Connection::run(std::shared_ptr<Connection> self, bhttp::re
         log::error(std::string("websocket connection failed: ") + e.what());
     }
     ended();
+}
+
+// The read loop closes the connection itself (a binary message, a flood): it reads no more and waits for the closing
+// handshake, which reads the peer's answer on its own, so no read of ours is pending to deadlock with it
+// (read_cancel_). Bounded by twice the handshake timeout, for a close frame that cannot even start (a write stuck
+// behind a peer that does not read).
+net::awaitable<void> Connection::await_close() {
+    close_wait_ = std::make_shared<net::steady_timer>(ws_.get_executor(), 2 * kHandshakeTimeout);
+    auto [ec] = co_await close_wait_->async_wait(kAwait);
+    if (!ec) force_close();
 }
 
 bool Connection::flooding() {
@@ -261,15 +284,26 @@ void Connection::start_close() {
         const auto length = std::min(close_text_.size(), kMaxReasonBytes);
         reason.reason.assign(close_text_.data(), length);
     }
-    ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {});
+    ws_.async_close(reason,
+                    net::bind_cancellation_slot(close_cancel_.slot(), [self = shared_from_this()](beast::error_code) {
+                        if (self->close_wait_) self->close_wait_->cancel();
+                    }));
     // Beast's closing timeout only starts once the close frame is written; a peer that stopped reading keeps the
     // frame behind a stuck write forever. This deadline covers both.
     close_deadline_ = std::make_shared<net::steady_timer>(ws_.get_executor(), kHandshakeTimeout);
     close_deadline_->async_wait([self = shared_from_this()](beast::error_code ec) {
         if (ec || self->done_) return;
-        beast::error_code ignored;
-        beast::get_lowest_layer(self->ws_).close(ignored);
+        self->force_close();
     });
+}
+
+// On the strand. The socket's close ends every operation waiting on the socket; the cancellations end those Beast
+// keeps waiting on each other (see read_cancel_), so the read loop always finishes and ended() runs.
+void Connection::force_close() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).close(ignored);
+    read_cancel_.emit(net::cancellation_type::terminal);
+    close_cancel_.emit(net::cancellation_type::terminal);
 }
 
 void Connection::ended() {

@@ -218,6 +218,26 @@ TEST_F(WebSocketServerTest, BinaryMessageClosesWith1003) {
     EXPECT_EQ(client.read_until_closed(), 1003);
 }
 
+// Found by tests/fuzz/runtime/http/websocket_frame_fuzz: a protocol error read while the server's own close (here for
+// the binary message) waited for Beast's read lock deadlocked the read and the close, so the connection never ended
+// (no on_close, its slot in the server kept) even after the close deadline closed the socket.
+TEST_F(WebSocketServerTest, AProtocolErrorDuringTheServersCloseStillEndsTheConnection) {
+    start();
+    WsClient client(port_);
+    ASSERT_FALSE(client.handshake("/ws"));
+    // Masked client frames: a binary message, the first fragment of a text message, then an unmasked frame with a
+    // reserved control opcode (0xF), which fails the connection.
+    const std::string frames = std::string("\x82\x82\x01\x02\x03\x04\x83\x81", 8) +
+                               std::string("\x01\x81\x01\x02\x03\x04\x0f", 7) + std::string("\x8f\x01>", 3);
+    boost::asio::write(client.stream().next_layer(), boost::asio::buffer(frames));
+    // The client's end of the stream, so the server's teardown after its close frame need not wait for a TCP close
+    // (it would, until the close deadline): what is left to measure is the deadlock, which the EOF did not end.
+    client.stream().next_layer().shutdown(boost::asio::socket_base::shutdown_send);
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_TRUE(recorder_.wait([&] { return recorder_.closed == 1; }, 8s)) << "the connection never ended";
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 2s) << "it ended only at the close deadline";
+}
+
 TEST_F(WebSocketServerTest, FloodClosesWith1008AndOtherConnectionsCarryOn) {
     WebSocketOptions options;
     options.max_client_messages_per_second = 5;
