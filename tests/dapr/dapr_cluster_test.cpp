@@ -2,6 +2,7 @@
 // daprd, DATABASE_URL from the secret store, the cron binding, tokens, redelivery, dead letters, loopback only.
 #include <libpq-fe.h>
 
+#include <set>
 #include <sstream>
 
 #include "core/cloud_event.hpp"
@@ -241,6 +242,50 @@ TEST_F(DaprClusterTest, NoEventIsLostWhileTodosSidecarIsDown) {
             << "task " << id << " never reached audit after daprd came back";
     EXPECT_TRUE(poll_until(
         kDeadline, [&] { return count_rows(database_.url(), "SELECT COUNT(*) FROM todo_service.outbox") == 0; }));
+}
+
+TEST_F(DaprClusterTest, TheSidecarsRunTheChartsComponents) {
+    // What is tested is what deploys: the resources folder is `helm template` of deploy/helm/todoai.
+    for (const char* file : {"kafka-pubsub.yaml", "statestore.yaml", "secretstore.yaml", "reminder-check-cron.yaml",
+                             "resiliency.yaml", "subscriptions.yaml"})
+        EXPECT_NE(file_text(resources_ / file).find(std::string("# Source: todoai/templates/dapr/") + file),
+                  std::string::npos)
+            << file << " is not the chart's rendering";
+    EXPECT_NE(file_text(config_).find("# Source: todoai/templates/dapr/configuration.yaml"), std::string::npos);
+    // Each sidecar loaded the components the chart's scopes give its app, as the chart's types.
+    const std::map<std::string, std::set<std::string>> expected{
+        {"todo", {"kafka-pubsub pubsub.kafka", "statestore state.postgresql", "kubernetes-secrets secretstores.local.file"}},
+        {"audit", {"kafka-pubsub pubsub.kafka", "kubernetes-secrets secretstores.local.file"}},
+        {"websocket", {"kafka-pubsub-broadcast pubsub.kafka", "kubernetes-secrets secretstores.local.file"}},
+        {"notification",
+         {"kafka-pubsub pubsub.kafka", "reminder-check-cron bindings.cron", "kubernetes-secrets secretstores.local.file"}},
+        {"recurring", {"kafka-pubsub pubsub.kafka", "kubernetes-secrets secretstores.local.file"}},
+    };
+    for (const auto& [name, components] : expected) {
+        HttpClient client(sidecar(name).http_port());
+        const auto metadata = client.request("GET", "/v1.0/metadata", "", {{"dapr-api-token", kDaprApiToken}});
+        ASSERT_EQ(metadata.status, 200) << name << ": " << metadata.body;
+        const auto info = metadata.json();
+        // The chart's components this sidecar loaded (daprd may list built-in ones too).
+        const std::set<std::string> chart_names{"kafka-pubsub", "kafka-pubsub-broadcast", "statestore",
+                                                "kubernetes-secrets", "reminder-check-cron"};
+        std::set<std::string> loaded;
+        for (const auto& c : info.at("components").as_array())
+            if (chart_names.contains(str(c.at("name")))) loaded.insert(str(c.at("name")) + " " + str(c.at("type")));
+        EXPECT_EQ(loaded, components) << name << "'s daprd; log: " << sidecar(name).log_file();
+        // Every subscription dead-letters to <topic>-dlq (the chart's declarative ones, or todoai's own for the same
+        // topic, which daprd puts in their place).
+        const auto* subscriptions = info.as_object().if_contains("subscriptions");  // none: todo consumes nothing
+        if (name != "todo") {
+            ASSERT_NE(subscriptions, nullptr) << name << ": " << metadata.body;
+        }
+        if (subscriptions == nullptr) continue;
+        for (const auto& sub : subscriptions->as_array()) {
+            const auto& o = sub.as_object();
+            EXPECT_EQ(str(o.at("deadLetterTopic")), str(o.at("topic")) + "-dlq") << name << ": " << serialize(o);
+            EXPECT_EQ(str(o.at("pubsubname")), name == "websocket" ? "kafka-pubsub-broadcast" : "kafka-pubsub");
+        }
+    }
 }
 
 TEST_F(DaprClusterTest, EverySidecarListensOnLoopbackOnly) {
