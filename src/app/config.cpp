@@ -107,6 +107,16 @@ void add_dapr_options(CLI::App& cmd, Config& c) {
         ->envname("TODOAI_DAPR_WAIT")
         ->check(CLI::Range(1, 3600))
         ->capture_default_str();
+    cmd.add_option("--processed-markers", c.processed_markers,
+                   "Where audit keeps its processed-{event_id}-{service} markers: store (its own database, in the "
+                   "transaction of the effect: they cannot part) or dapr-state (Dapr mode: the state store "
+                   "--dapr-state-store through the sidecar, first-write; weaker, see the README)")
+        ->envname("TODOAI_PROCESSED_MARKERS")
+        ->check(CLI::IsMember({"store", "dapr-state"}))
+        ->capture_default_str();
+    cmd.add_option("--dapr-state-store", c.dapr_state_store, "Dapr mode: the state store of --processed-markers")
+        ->envname("TODOAI_DAPR_STATE_STORE")
+        ->capture_default_str();
 }
 
 }  // namespace

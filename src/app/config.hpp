@@ -78,6 +78,8 @@ struct Config {
     std::string jwt_secret_name = "jwt-secret";
     std::string jwt_secret_key = "secret";
     std::string cron_binding = "reminder-check-cron";
+    std::string processed_markers = "store";     // or dapr-state (audit's markers in the Dapr state store)
+    std::string dapr_state_store = "statestore";
     std::int64_t dapr_wait_seconds = 60;        // how long start-up waits for the sidecar (secrets)
 
     bool dapr() const { return pubsub == "dapr"; }

@@ -171,6 +171,51 @@ TEST_F(DaprClusterTest, ARedeliveredEventChangesNothing) {
     EXPECT_EQ(fetch_all(audit, token, "/api/" + user + "/audit?task_id=" + id).size(), 1u);
 }
 
+// The state store option (seed 001): audit's processed markers in the chart's statestore (state.postgresql) through
+// its daprd, first-write, instead of in audit's own transaction.
+class DaprStateMarkersTest : public DaprClusterTest {
+  protected:
+    std::vector<std::string> extra_args() const override { return {"--processed-markers", "dapr-state"}; }
+};
+
+TEST_F(DaprStateMarkersTest, AuditsMarkersLiveInTheStateStoreAndAbsorbARedelivery) {
+    auto [user, token] = sign_up(*todo_, "state-markers@example.com");
+    auto created = todo_->authed("POST", "/api/" + user + "/tasks", token, R"({"title":"marked in Dapr state"})");
+    ASSERT_EQ(created.status, 201);
+    const auto id = str(created.json().at("id"));
+    HttpClient audit(port("audit"));
+    std::vector<object> trail;
+    ASSERT_TRUE(poll_until(kDeadline, [&] {
+        trail = fetch_all(audit, token, "/api/" + user + "/audit?task_id=" + id);
+        return trail.size() == 1;
+    })) << "audit log: " << app("audit").log_file();
+    const auto event_id = str(trail[0].at("event_id"));
+    // daprd prefixes the key with the app id; audit's own table stayed empty.
+    const auto key = "audit-service||processed-" + event_id + "-audit-service";
+    EXPECT_EQ(count_rows(database_.url(), "SELECT COUNT(*) FROM dapr_state WHERE key = '" + key + "'"), 1);
+    EXPECT_EQ(count_rows(database_.url(), "SELECT COUNT(*) FROM audit_service.processed_events"), 0);
+
+    // The same CloudEvent again: the first-write save fails, the marker is there, audit skips it.
+    std::string payload;
+    for (const auto& r : kcat_read_all(kafka_->bootstrap(), "task-events"))
+        if (r.payload.find(event_id) != std::string::npos) payload = r.payload;
+    ASSERT_FALSE(payload.empty());
+    HttpClient todo_sidecar(sidecar("todo").http_port());
+    ASSERT_EQ(todo_sidecar
+                  .request("POST", "/v1.0/publish/kafka-pubsub/task-events?metadata.partitionKey=" + user, payload,
+                           {{"content-type", "application/cloudevents+json"}, {"dapr-api-token", kDaprApiToken}})
+                  .status,
+              204);
+    auto second = todo_->authed("POST", "/api/" + user + "/tasks", token, R"({"title":"after"})");
+    ASSERT_EQ(second.status, 201);
+    const auto second_id = str(second.json().at("id"));
+    ASSERT_TRUE(poll_until(
+        kDeadline, [&] { return !fetch_all(audit, token, "/api/" + user + "/audit?task_id=" + second_id).empty(); }));
+    EXPECT_EQ(fetch_all(audit, token, "/api/" + user + "/audit?task_id=" + id).size(), 1u);
+    EXPECT_EQ(count_rows(database_.url(), "SELECT COUNT(*) FROM dapr_state WHERE key LIKE 'audit-service||processed-%'"),
+              2);
+}
+
 TEST_F(DaprClusterTest, ADroppedEventReachesTheDeadLetterTopic) {
     // A CloudEvent daprd accepts but ours reject (its time is no RFC 3339 timestamp): every consumer answers DROP and
     // daprd republishes it to task-events-dlq.
@@ -255,7 +300,7 @@ TEST_F(DaprClusterTest, TheSidecarsRunTheChartsComponents) {
     // Each sidecar loaded the components the chart's scopes give its app, as the chart's types.
     const std::map<std::string, std::set<std::string>> expected{
         {"todo", {"kafka-pubsub pubsub.kafka", "statestore state.postgresql", "kubernetes-secrets secretstores.local.file"}},
-        {"audit", {"kafka-pubsub pubsub.kafka", "kubernetes-secrets secretstores.local.file"}},
+        {"audit", {"kafka-pubsub pubsub.kafka", "statestore state.postgresql", "kubernetes-secrets secretstores.local.file"}},
         {"websocket", {"kafka-pubsub-broadcast pubsub.kafka", "kubernetes-secrets secretstores.local.file"}},
         {"notification",
          {"kafka-pubsub pubsub.kafka", "reminder-check-cron bindings.cron", "kubernetes-secrets secretstores.local.file"}},
