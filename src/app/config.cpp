@@ -80,6 +80,10 @@ void add_dapr_options(CLI::App& cmd, Config& c) {
         ->capture_default_str();
     cmd.add_option("--dapr-api-token", c.dapr_api_token, "Token sent to the sidecar as dapr-api-token")
         ->envname("DAPR_API_TOKEN");
+    cmd.add_option("--dapr-bulk-publish", c.dapr_bulk_publish,
+                   "Publish the outbox's batches through daprd's bulk publish API (false: one call per event)")
+        ->envname("TODOAI_DAPR_BULK_PUBLISH")
+        ->capture_default_str();
     cmd.add_option("--dapr-pubsub-name", c.dapr_pubsub_name, "The pub/sub component events go through")
         ->envname("TODOAI_DAPR_PUBSUB_NAME")
         ->capture_default_str();

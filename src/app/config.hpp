@@ -72,6 +72,7 @@ struct Config {
     std::uint16_t dapr_http_port = 3500;
     std::string dapr_api_token;                 // DAPR_API_TOKEN: sent to the sidecar on every call
     std::string dapr_pubsub_name = "kafka-pubsub";
+    bool dapr_bulk_publish = true;  // the relay's batches through daprd's bulk publish API
     std::string secret_store;                   // e.g. kubernetes-secrets: DATABASE_URL, JWT_SECRET when unset
     std::string db_secret_name = "db-credentials";
     std::string db_secret_key = "connectionString";
