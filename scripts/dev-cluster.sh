@@ -8,6 +8,12 @@
 #   NO_BUILD=1 scripts/dev-cluster.sh # uses ./build as it is
 #   scripts/dev-cluster.sh --kafka mock   # librdkafka's mock cluster (todoai-kafka-mock: 3 brokers) instead of the
 #                                         # broker: starts in a second, takes fault commands on CLUSTER_DIR/kafka.in
+#   scripts/dev-cluster.sh --dapr     # Dapr mode: each service beside its own daprd (scripts/install/dapr.sh), on
+#                                     # the seed's ports (app 8001-8005, Dapr HTTP 3501-3505, gRPC 50001-50005; the
+#                                     # second replicas 8013/8014, 3513/3514, 50013/50014), the chart's components
+#                                     # (scripts/dapr-resources.sh: kafka-pubsub on the broker, statestore on the
+#                                     # PostgreSQL, kubernetes-secrets as a local file holding DATABASE_URL and
+#                                     # JWT_SECRET, reminder-check-cron), sqlite name resolution (no mDNS)
 #   scripts/dev-cluster.sh --background   # starts everything, writes $CLUSTER_DIR/cluster.env, returns (scripts)
 #   scripts/dev-cluster.sh --stop DIR     # stops what --background started in DIR
 #
@@ -16,7 +22,11 @@
 # with --kafka mock, write fault commands to CLUSTER_DIR/kafka.in (e.g. echo broker-down 1 >"$CLUSTER_DIR/kafka.in").
 # On a failed start it stops what it started and exits 1.
 #
-# Env: BUILD_DIR (build), TODOAI_BIN / KAFKA_MOCK_BIN (default $BUILD_DIR/todoai, $BUILD_DIR/todoai-kafka-mock),
+# In Dapr mode Ctrl-C stops the services first (their relays drain into their sidecars), then the daprds, then the
+# broker and PostgreSQL; every daprd listens on 127.0.0.1 only (DAPR_HOST_IP, --dapr-listen-addresses, explicit
+# internal gRPC 50101-50105 and metrics 9091-9095 ports, +10 for the second replicas).
+#
+# Env: TODOAI_DAPRD (default: the cache's daprd), HELM (scripts/dapr-resources.sh), BUILD_DIR (build), TODOAI_BIN / KAFKA_MOCK_BIN (default $BUILD_DIR/todoai, $BUILD_DIR/todoai-kafka-mock),
 # CLUSTER_DIR (a mktemp dir; logs and PostgreSQL data), PORT_OFFSET (0: added to every port, for a second cluster
 # beside the first), TODO_ARGS (extra arguments of the todo service, e.g. "--http-threads 16"), TODOAI_TOPIC_LAYOUT
 # (single) and any other TODOAI_* variable, which every service reads.
@@ -24,12 +34,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-# stop_in_order KAFKA_PID FIFO_HOLDER_PID SERVICE_PID...: the services first (their relays drain into Kafka on the
-# way out), then the Kafka peer and its fifo holder; each group TERM, then up to 15 s, then KILL. Polls rather than
-# `wait`s: the pids may not be this shell's children (--stop), and a wait in an EXIT trap after Ctrl-C returns early.
+# stop_in_order KAFKA_PID FIFO_HOLDER_PID SERVICE_PID...: the services first (their relays drain into Kafka, or into
+# their sidecars, on the way out), then the daprds ($SIDECAR_PIDS, Dapr mode), then the Kafka peer and its fifo holder;
+# each group TERM, then up to 15 s, then KILL. Polls rather than `wait`s: the pids may not be this shell's children
+# (--stop), and a wait in an EXIT trap after Ctrl-C returns early.
+SIDECAR_PIDS=""
 stop_in_order() {
     local group pid
-    for group in "${*:3}" "${*:1:2}"; do
+    for group in "${*:3}" "$SIDECAR_PIDS" "${*:1:2}"; do
         for pid in $group; do kill -TERM "$pid" 2>/dev/null || true; done
         for pid in $group; do
             for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -40,9 +52,11 @@ stop_in_order() {
 
 MODE=foreground
 KAFKA_KIND=real
+DAPR=0
 while (($#)); do
     case $1 in
     --background) MODE=background ;;
+    --dapr) DAPR=1 ;;
     --kafka)
         KAFKA_KIND=${2:-}
         [[ $KAFKA_KIND == real || $KAFKA_KIND == mock ]] || { echo "dev-cluster: --kafka real or mock" >&2; exit 2; }
@@ -52,16 +66,19 @@ while (($#)); do
         dir=${2:?usage: dev-cluster.sh --stop CLUSTER_DIR}
         [[ -f $dir/cluster.env ]] || { echo "dev-cluster: no $dir/cluster.env" >&2; exit 1; }
         read -r -a pids <<<"$(sed -n 's/^PIDS="\(.*\)"$/\1/p' "$dir/cluster.env")"
+        SIDECAR_PIDS=$(sed -n 's/^SIDECAR_PIDS="\(.*\)"$/\1/p' "$dir/cluster.env")
         stop_in_order "${pids[@]}"
         [[ ! -d $dir/kafka ]] || bash "$ROOT/tests/support/kafka_server.sh" stop "$dir/kafka" || true
         bash "$ROOT/tests/support/postgres_server.sh" stop "$dir/postgres" || true
         exit 0
         ;;
-    *) echo "dev-cluster: unknown argument '$1' (--background, --kafka real|mock, --stop DIR)" >&2; exit 2 ;;
+    *) echo "dev-cluster: unknown argument '$1' (--background, --dapr, --kafka real|mock, --stop DIR)" >&2; exit 2 ;;
     esac
     shift
 done
 
+# daprd's Kafka client (sarama) does not read librdkafka's mock cluster correctly (tests/dapr/dapr_fixture.hpp).
+[[ $DAPR == 0 || $KAFKA_KIND == real ]] || { echo "dev-cluster: --dapr runs on the real broker only" >&2; exit 2; }
 BUILD_DIR=${BUILD_DIR:-build}
 [[ ${NO_BUILD:-0} == 1 ]] || bash scripts/build.sh -DTODOAI_TESTS=OFF -DTODOAI_BENCH=OFF
 TODOAI=${TODOAI_BIN:-$ROOT/$BUILD_DIR/todoai}
@@ -73,6 +90,15 @@ bins=("$TODOAI")
 for bin in "${bins[@]}"; do
     [[ -x $bin ]] || { echo "dev-cluster: $bin is missing; run scripts/build.sh" >&2; exit 1; }
 done
+if [[ $DAPR == 1 ]]; then
+    # As tests/support/dapr_sidecar.cpp finds it: the full build, else the minimal one (scripts/install/dapr.sh).
+    dapr_cache=${TODOAI_CACHE:-$HOME/.cache/todoai}
+    DAPRD=${TODOAI_DAPRD:-}
+    for candidate in "$dapr_cache/dapr-v1.18.1/daprd" "$dapr_cache/dapr-v1.18.1-minimal/daprd"; do
+        [[ -n $DAPRD || ! -x $candidate ]] || DAPRD=$candidate
+    done
+    [[ -n $DAPRD && -x $DAPRD ]] || { echo "dev-cluster: no daprd (scripts/install/dapr.sh builds it)" >&2; exit 1; }
+fi
 
 CLUSTER_DIR=${CLUSTER_DIR:-$(mktemp -d /tmp/todoai-cluster.XXXXXX)}
 CLUSTER_DIR=$(realpath "$CLUSTER_DIR")
@@ -94,6 +120,16 @@ stop_all() {
 } >&2
 trap stop_all EXIT
 trap 'exit 130' INT TERM
+
+wait_sidecar() {  # wait_sidecar NAME DAPR_HTTP_PORT PID: daprd's /v1.0/healthz answers 204 (components, app channel)
+    for _ in $(seq 600); do
+        [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$2/v1.0/healthz" 2>/dev/null) == 204 ]] && return 0
+        kill -0 "$3" 2>/dev/null || { echo "dev-cluster: $1's daprd exited; its log:" >&2; tail -5 "$CLUSTER_DIR/$1.daprd.log" >&2; exit 1; }
+        sleep 0.1
+    done
+    echo "dev-cluster: $1's daprd was not healthy on port $2 in 60 s; see $CLUSTER_DIR/$1.daprd.log" >&2
+    exit 1
+}
 
 wait_healthy() {  # wait_healthy NAME PORT PID
     for _ in $(seq 300); do
@@ -157,11 +193,69 @@ INSTANCES=(
     "recurring recurring 8005"
 )
 "$TODOAI" migrate >"$CLUSTER_DIR/migrate.log" 2>&1 || { cat "$CLUSTER_DIR/migrate.log" >&2; exit 1; }
+
+DAPR_PORTS=""
+if [[ $DAPR == 1 ]]; then
+    # daprd's pubsub.kafka creates no topics: todoai's, and their dead-letter topics, with the broker's admin client.
+    kafka_lib=$(ls -d "${TODOAI_CACHE:-$HOME/.cache/todoai}"/kafka-*/lib | head -1)
+    topics=()
+    for t in task-events reminders task-created task-updated task-completed task-deleted reminder-due \
+        reminder-scheduled; do topics+=("$t" "$t-dlq"); done
+    java -cp "$kafka_lib/*" "$ROOT/tests/support/CreateTopics.java" "$KAFKA_BROKERS" 6 "${topics[@]}" \
+        >"$CLUSTER_DIR/create-topics.log" 2>&1 ||
+        { echo "dev-cluster: creating the topics failed; see $CLUSTER_DIR/create-topics.log" >&2; exit 1; }
+    # The secret store (kubernetes-secrets, a local file here): what the services read (seed 000's db-credentials,
+    # jwt-secret) and the chart's Secret the statestore component refers to.
+    export DAPR_API_TOKEN=${DAPR_API_TOKEN:-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}
+    python3 - "$CLUSTER_DIR/secrets.json" <<'PY'
+import json, os, sys
+url, jwt = os.environ["DATABASE_URL"], os.environ["JWT_SECRET"]
+json.dump({"db-credentials": {"connectionString": url}, "jwt-secret": {"secret": jwt},
+           "todoai-secrets": {"DATABASE_URL": url, "JWT_SECRET": jwt}}, open(sys.argv[1], "w"))
+PY
+    chmod 600 "$CLUSTER_DIR/secrets.json"
+    bash "$ROOT/scripts/dapr-resources.sh" "$CLUSTER_DIR/dapr" "$KAFKA_BROKERS" "$CLUSTER_DIR/secrets.json" \
+        "$CLUSTER_DIR/dapr/names.db" ${DAPR_CRON:+--set-string "dapr.cron.schedule=$DAPR_CRON"}
+fi
+
 for instance in "${INSTANCES[@]}"; do
     read -r name service port replica <<<"$instance"
+    n=$((port - 8000))
     port=$((port + PORT_OFFSET))
     extra=()
     [[ $service != todo ]] || extra=("${TODO_EXTRA[@]}")
+    if [[ $DAPR == 1 ]]; then
+        http=$((3500 + n + PORT_OFFSET))
+        app_id=$service-service
+        sidecar_env=(DAPR_HOST_IP=127.0.0.1)
+        if [[ $service == websocket ]]; then
+            # Each websocket replica consumes every event: the chart's kafka-pubsub-broadcast, consumer group
+            # {podName}; its own subscriptions name that component, as the chart's Deployment does.
+            sidecar_env+=(POD_NAME="$app_id.$name")
+            extra+=(--dapr-pubsub-name kafka-pubsub-broadcast)
+        fi
+        # daprd first (it waits for the app's port), in a session of its own: a Ctrl-C reaches the services, which
+        # drain into their sidecars, and stop_all stops the daprds after them. Loopback only, every port explicit.
+        env "${sidecar_env[@]}" setsid "$DAPRD" --mode standalone --app-id "$app_id" --app-port "$port" \
+            --app-protocol http --app-channel-address 127.0.0.1 --dapr-listen-addresses 127.0.0.1 \
+            --dapr-http-port "$http" --dapr-grpc-port $((50000 + n + PORT_OFFSET)) \
+            --dapr-internal-grpc-port $((50100 + n + PORT_OFFSET)) --dapr-internal-grpc-listen-address 127.0.0.1 \
+            --metrics-port $((9090 + n + PORT_OFFSET)) --metrics-listen-address 127.0.0.1 \
+            --resources-path "$CLUSTER_DIR/dapr/resources" --config "$CLUSTER_DIR/dapr/config.yaml" \
+            --dapr-graceful-shutdown-seconds 5 --log-level "${DAPR_LOG_LEVEL:-info}" \
+            >"$CLUSTER_DIR/$name.daprd.log" 2>&1 </dev/null &
+        sidecar=$!
+        SIDECAR_PIDS+="$sidecar "
+        DAPR_PORTS+="$name=$http "
+        # DATABASE_URL and JWT_SECRET come from the secret store, through the sidecar.
+        env -u DATABASE_URL -u JWT_SECRET -u TODOAI_KAFKA_BROKERS TODOAI_REPLICA_ID="${replica:-$name}" "$TODOAI" serve "$service" \
+            --port "$port" --pubsub dapr --dapr-http-port "$http" --secret-store kubernetes-secrets "${extra[@]}" \
+            >"$CLUSTER_DIR/$name.log" 2>&1 </dev/null &
+        PIDS+=($!)
+        wait_healthy "$name" "$port" "$!"
+        wait_sidecar "$name" "$http" "$sidecar"
+        continue
+    fi
     TODOAI_REPLICA_ID=${replica:-$name} "$TODOAI" serve "$service" --port "$port" "${extra[@]}" \
         >"$CLUSTER_DIR/$name.log" 2>&1 </dev/null &
     PIDS+=($!)
@@ -183,6 +277,10 @@ NOTIFICATION_PORTS="$((8004 + P)) $((8014 + P))"
 RECURRING_PORT=$((8005 + P))
 POSTGRES_DIR="$CLUSTER_DIR/postgres"
 PIDS="${PIDS[*]}"
+DAPR=$DAPR
+SIDECAR_PIDS="$SIDECAR_PIDS"
+DAPR_PORTS="$DAPR_PORTS"
+DAPR_API_TOKEN="${DAPR_API_TOKEN:-}"
 EOF
     trap - EXIT INT TERM
     echo "dev-cluster: up in the background; $CLUSTER_DIR/cluster.env; stop with: $0 --stop $CLUSTER_DIR"
@@ -200,6 +298,17 @@ todoai dev cluster is up (logs in $CLUSTER_DIR)
   websocket     ws://127.0.0.1:$((8003 + P))/ws  ws://127.0.0.1:$((8013 + P))/ws   (two replicas)
   notification  http://127.0.0.1:$((8004 + P))   http://127.0.0.1:$((8014 + P))    (two replicas)
   recurring     http://127.0.0.1:$((8005 + P))
+EOF
+if [[ $DAPR == 1 ]]; then
+    cat <<EOF
+  Dapr          each service beside its daprd ($DAPRD), the chart's components rendered into
+                $CLUSTER_DIR/dapr; daprd HTTP ports: $DAPR_PORTS
+                (gRPC 50000+n, e.g. $((50001 + P)) for todo; logs in <name>.daprd.log)
+                curl -H "dapr-api-token: \$DAPR_API_TOKEN" localhost:$((3501 + P))/v1.0/metadata
+  DAPR_API_TOKEN=$DAPR_API_TOKEN
+EOF
+fi
+cat <<EOF
   JWT_SECRET=$JWT_SECRET
   APP_API_TOKEN=$APP_API_TOKEN
 
@@ -207,5 +316,7 @@ Try: curl -s -X POST localhost:$((8001 + P))/api/auth/sign-up -H 'content-type: 
        -d '{"email":"me@example.com","password":"correct horse","name":"Me"}'
 Ctrl-C stops everything.
 EOF
-wait -n "${PIDS[@]}" || true
+# The services and sidecars (the broker's pid, PIDS' first two, is not this shell's child: `wait` cannot take it).
+# shellcheck disable=SC2086 # SIDECAR_PIDS: a list of pids
+wait -n "${PIDS[@]:2}" $SIDECAR_PIDS || true
 echo "dev-cluster: a process exited; see the logs in $CLUSTER_DIR" >&2

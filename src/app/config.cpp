@@ -80,6 +80,10 @@ void add_dapr_options(CLI::App& cmd, Config& c) {
         ->capture_default_str();
     cmd.add_option("--dapr-api-token", c.dapr_api_token, "Token sent to the sidecar as dapr-api-token")
         ->envname("DAPR_API_TOKEN");
+    cmd.add_option("--dapr-bulk-publish", c.dapr_bulk_publish,
+                   "Publish the outbox's batches through daprd's bulk publish API (false: one call per event)")
+        ->envname("TODOAI_DAPR_BULK_PUBLISH")
+        ->capture_default_str();
     cmd.add_option("--dapr-pubsub-name", c.dapr_pubsub_name, "The pub/sub component events go through")
         ->envname("TODOAI_DAPR_PUBSUB_NAME")
         ->capture_default_str();
@@ -106,6 +110,16 @@ void add_dapr_options(CLI::App& cmd, Config& c) {
     cmd.add_option("--dapr-wait", c.dapr_wait_seconds, "Seconds start-up waits for the sidecar to read secrets")
         ->envname("TODOAI_DAPR_WAIT")
         ->check(CLI::Range(1, 3600))
+        ->capture_default_str();
+    cmd.add_option("--processed-markers", c.processed_markers,
+                   "Where audit keeps its processed-{event_id}-{service} markers: store (its own database, in the "
+                   "transaction of the effect: they cannot part) or dapr-state (Dapr mode: the state store "
+                   "--dapr-state-store through the sidecar, first-write; weaker, see the README)")
+        ->envname("TODOAI_PROCESSED_MARKERS")
+        ->check(CLI::IsMember({"store", "dapr-state"}))
+        ->capture_default_str();
+    cmd.add_option("--dapr-state-store", c.dapr_state_store, "Dapr mode: the state store of --processed-markers")
+        ->envname("TODOAI_DAPR_STATE_STORE")
         ->capture_default_str();
 }
 

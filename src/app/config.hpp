@@ -72,12 +72,15 @@ struct Config {
     std::uint16_t dapr_http_port = 3500;
     std::string dapr_api_token;                 // DAPR_API_TOKEN: sent to the sidecar on every call
     std::string dapr_pubsub_name = "kafka-pubsub";
+    bool dapr_bulk_publish = true;  // the relay's batches through daprd's bulk publish API
     std::string secret_store;                   // e.g. kubernetes-secrets: DATABASE_URL, JWT_SECRET when unset
     std::string db_secret_name = "db-credentials";
     std::string db_secret_key = "connectionString";
     std::string jwt_secret_name = "jwt-secret";
     std::string jwt_secret_key = "secret";
     std::string cron_binding = "reminder-check-cron";
+    std::string processed_markers = "store";     // or dapr-state (audit's markers in the Dapr state store)
+    std::string dapr_state_store = "statestore";
     std::int64_t dapr_wait_seconds = 60;        // how long start-up waits for the sidecar (secrets)
 
     bool dapr() const { return pubsub == "dapr"; }

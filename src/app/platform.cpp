@@ -20,7 +20,8 @@ Platform::Platform(const Config& c, std::span<const Service> services, const std
     if (config.dapr()) {
         sidecar_ = std::make_unique<dapr::SidecarClient>(sidecar_options(config));
         auto dapr_bus = std::make_unique<pubsub::DaprBus>(
-            *sidecar_, pubsub::DaprBusOptions{.pubsub_name = config.dapr_pubsub_name});
+            *sidecar_,
+            pubsub::DaprBusOptions{.pubsub_name = config.dapr_pubsub_name, .bulk_publish = config.dapr_bulk_publish});
         dapr_bus_ = dapr_bus.get();
         bus_ = std::move(dapr_bus);
     } else {

@@ -2,6 +2,7 @@
 // daprd, DATABASE_URL from the secret store, the cron binding, tokens, redelivery, dead letters, loopback only.
 #include <libpq-fe.h>
 
+#include <set>
 #include <sstream>
 
 #include "core/cloud_event.hpp"
@@ -170,6 +171,51 @@ TEST_F(DaprClusterTest, ARedeliveredEventChangesNothing) {
     EXPECT_EQ(fetch_all(audit, token, "/api/" + user + "/audit?task_id=" + id).size(), 1u);
 }
 
+// The state store option (seed 001): audit's processed markers in the chart's statestore (state.postgresql) through
+// its daprd, first-write, instead of in audit's own transaction.
+class DaprStateMarkersTest : public DaprClusterTest {
+  protected:
+    std::vector<std::string> extra_args() const override { return {"--processed-markers", "dapr-state"}; }
+};
+
+TEST_F(DaprStateMarkersTest, AuditsMarkersLiveInTheStateStoreAndAbsorbARedelivery) {
+    auto [user, token] = sign_up(*todo_, "state-markers@example.com");
+    auto created = todo_->authed("POST", "/api/" + user + "/tasks", token, R"({"title":"marked in Dapr state"})");
+    ASSERT_EQ(created.status, 201);
+    const auto id = str(created.json().at("id"));
+    HttpClient audit(port("audit"));
+    std::vector<object> trail;
+    ASSERT_TRUE(poll_until(kDeadline, [&] {
+        trail = fetch_all(audit, token, "/api/" + user + "/audit?task_id=" + id);
+        return trail.size() == 1;
+    })) << "audit log: " << app("audit").log_file();
+    const auto event_id = str(trail[0].at("event_id"));
+    // daprd prefixes the key with the app id; audit's own table stayed empty.
+    const auto key = "audit-service||processed-" + event_id + "-audit-service";
+    EXPECT_EQ(count_rows(database_.url(), "SELECT COUNT(*) FROM dapr_state WHERE key = '" + key + "'"), 1);
+    EXPECT_EQ(count_rows(database_.url(), "SELECT COUNT(*) FROM audit_service.processed_events"), 0);
+
+    // The same CloudEvent again: the first-write save fails, the marker is there, audit skips it.
+    std::string payload;
+    for (const auto& r : kcat_read_all(kafka_->bootstrap(), "task-events"))
+        if (r.payload.find(event_id) != std::string::npos) payload = r.payload;
+    ASSERT_FALSE(payload.empty());
+    HttpClient todo_sidecar(sidecar("todo").http_port());
+    ASSERT_EQ(todo_sidecar
+                  .request("POST", "/v1.0/publish/kafka-pubsub/task-events?metadata.partitionKey=" + user, payload,
+                           {{"content-type", "application/cloudevents+json"}, {"dapr-api-token", kDaprApiToken}})
+                  .status,
+              204);
+    auto second = todo_->authed("POST", "/api/" + user + "/tasks", token, R"({"title":"after"})");
+    ASSERT_EQ(second.status, 201);
+    const auto second_id = str(second.json().at("id"));
+    ASSERT_TRUE(poll_until(
+        kDeadline, [&] { return !fetch_all(audit, token, "/api/" + user + "/audit?task_id=" + second_id).empty(); }));
+    EXPECT_EQ(fetch_all(audit, token, "/api/" + user + "/audit?task_id=" + id).size(), 1u);
+    EXPECT_EQ(count_rows(database_.url(), "SELECT COUNT(*) FROM dapr_state WHERE key LIKE 'audit-service||processed-%'"),
+              2);
+}
+
 TEST_F(DaprClusterTest, ADroppedEventReachesTheDeadLetterTopic) {
     // A CloudEvent daprd accepts but ours reject (its time is no RFC 3339 timestamp): every consumer answers DROP and
     // daprd republishes it to task-events-dlq.
@@ -241,6 +287,50 @@ TEST_F(DaprClusterTest, NoEventIsLostWhileTodosSidecarIsDown) {
             << "task " << id << " never reached audit after daprd came back";
     EXPECT_TRUE(poll_until(
         kDeadline, [&] { return count_rows(database_.url(), "SELECT COUNT(*) FROM todo_service.outbox") == 0; }));
+}
+
+TEST_F(DaprClusterTest, TheSidecarsRunTheChartsComponents) {
+    // What is tested is what deploys: the resources folder is `helm template` of deploy/helm/todoai.
+    for (const char* file : {"kafka-pubsub.yaml", "statestore.yaml", "secretstore.yaml", "reminder-check-cron.yaml",
+                             "resiliency.yaml", "subscriptions.yaml"})
+        EXPECT_NE(file_text(resources_ / file).find(std::string("# Source: todoai/templates/dapr/") + file),
+                  std::string::npos)
+            << file << " is not the chart's rendering";
+    EXPECT_NE(file_text(config_).find("# Source: todoai/templates/dapr/configuration.yaml"), std::string::npos);
+    // Each sidecar loaded the components the chart's scopes give its app, as the chart's types.
+    const std::map<std::string, std::set<std::string>> expected{
+        {"todo", {"kafka-pubsub pubsub.kafka", "statestore state.postgresql", "kubernetes-secrets secretstores.local.file"}},
+        {"audit", {"kafka-pubsub pubsub.kafka", "statestore state.postgresql", "kubernetes-secrets secretstores.local.file"}},
+        {"websocket", {"kafka-pubsub-broadcast pubsub.kafka", "kubernetes-secrets secretstores.local.file"}},
+        {"notification",
+         {"kafka-pubsub pubsub.kafka", "reminder-check-cron bindings.cron", "kubernetes-secrets secretstores.local.file"}},
+        {"recurring", {"kafka-pubsub pubsub.kafka", "kubernetes-secrets secretstores.local.file"}},
+    };
+    for (const auto& [name, components] : expected) {
+        HttpClient client(sidecar(name).http_port());
+        const auto metadata = client.request("GET", "/v1.0/metadata", "", {{"dapr-api-token", kDaprApiToken}});
+        ASSERT_EQ(metadata.status, 200) << name << ": " << metadata.body;
+        const auto info = metadata.json();
+        // The chart's components this sidecar loaded (daprd may list built-in ones too).
+        const std::set<std::string> chart_names{"kafka-pubsub", "kafka-pubsub-broadcast", "statestore",
+                                                "kubernetes-secrets", "reminder-check-cron"};
+        std::set<std::string> loaded;
+        for (const auto& c : info.at("components").as_array())
+            if (chart_names.contains(str(c.at("name")))) loaded.insert(str(c.at("name")) + " " + str(c.at("type")));
+        EXPECT_EQ(loaded, components) << name << "'s daprd; log: " << sidecar(name).log_file();
+        // Every subscription dead-letters to <topic>-dlq (the chart's declarative ones, or todoai's own for the same
+        // topic, which daprd puts in their place).
+        const auto* subscriptions = info.as_object().if_contains("subscriptions");  // none: todo consumes nothing
+        if (name != "todo") {
+            ASSERT_NE(subscriptions, nullptr) << name << ": " << metadata.body;
+        }
+        if (subscriptions == nullptr) continue;
+        for (const auto& sub : subscriptions->as_array()) {
+            const auto& o = sub.as_object();
+            EXPECT_EQ(str(o.at("deadLetterTopic")), str(o.at("topic")) + "-dlq") << name << ": " << serialize(o);
+            EXPECT_EQ(str(o.at("pubsubname")), name == "websocket" ? "kafka-pubsub-broadcast" : "kafka-pubsub");
+        }
+    }
 }
 
 TEST_F(DaprClusterTest, EverySidecarListensOnLoopbackOnly) {

@@ -3,7 +3,8 @@
 // Apache Kafka broker (KafkaBroker below), and per service a todoai process in Dapr mode (`--pubsub dapr`) with its
 // own daprd (tests/support/dapr_sidecar.hpp), all on 127.0.0.1. DATABASE_URL is not given to todoai: it reads it from
 // the secret store (`kubernetes-secrets`, a secretstores.local.file here) through its sidecar. Sidecars share one
-// sqlite name-resolution file, so recurring and notification reach todo by app id through daprd.
+// sqlite name-resolution file, so recurring and notification reach todo by app id through daprd. Their components
+// are the Helm chart's, rendered once per test (support/dapr_resources.hpp).
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -12,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "integration/cluster_fixture.hpp"
@@ -90,9 +92,18 @@ class DaprClusterTest : public ::testing::Test {
         secrets_file_ = dir_.path() / "secrets.json";
         {
             std::ofstream out(secrets_file_);
-            out << boost::json::serialize(
-                boost::json::object{{"db-credentials", boost::json::object{{"connectionString", database_.url()}}}});
+            // The seed's secret (what todoai reads) and the chart's (what its statestore component refers to).
+            out << boost::json::serialize(boost::json::object{
+                {"db-credentials", boost::json::object{{"connectionString", database_.url()}}},
+                {"todoai-secrets", boost::json::object{{"DATABASE_URL", database_.url()}}}});
         }
+        // One rendering of the chart's Dapr resources for every sidecar: consumer groups are {appID} (and {podName}
+        // for websocket), scopes pick each app's components.
+        std::tie(resources_, config_) = write_dapr_resources(dir_.path() / "dapr",
+                                                             {.kafka_brokers = kafka_->bootstrap(),
+                                                              .secrets_file = secrets_file_,
+                                                              .name_resolution = dir_.path() / "names.db",
+                                                              .cron_schedule = cron_schedule()});
         for (std::string service : {"todo", "audit", "websocket", "notification", "recurring"}) start(service);
         todo_ = std::make_unique<HttpClient>(port("todo"));
     }
@@ -122,15 +133,9 @@ class DaprClusterTest : public ::testing::Test {
         if (name.empty()) name = service;
         const auto dir = dir_.path() / name;
         const std::string app_id = service + "-service";
-        // One consumer group per app id, except websocket: one per replica (each replica pushes every event).
-        const std::string group = service == "websocket" ? app_id + "." + name : app_id;
-        const auto [resources, config] = write_dapr_resources(dir, {.kafka_brokers = kafka_->bootstrap(),
-                                                                    .consumer_group = group,
-                                                                    .postgres_url = database_.url(),
-                                                                    .secrets_file = secrets_file_,
-                                                                    .name_resolution = dir_.path() / "names.db",
-                                                                    .cron_schedule = cron_schedule(),
-                                                                    .kafka_version = "3.9.0"});
+        // Each websocket replica consumes every event: the chart's kafka-pubsub-broadcast, consumer group {podName}.
+        std::vector<std::string> sidecar_env;
+        if (service == "websocket") sidecar_env.push_back("POD_NAME=" + app_id + "." + name);
         const auto app_port = free_loopback_port();
         const auto dapr_port = free_loopback_port();
         std::vector<std::string> args{"serve",
@@ -149,6 +154,11 @@ class DaprClusterTest : public ::testing::Test {
                                       name,
                                       "--access-log",
                                       "true"};
+        // As the chart's Deployment: websocket subscribes through the component its sidecar has.
+        if (service == "websocket") {
+            args.emplace_back("--dapr-pubsub-name");
+            args.emplace_back("kafka-pubsub-broadcast");
+        }
         for (auto& a : extra_args()) args.push_back(a);
         Member m;
         m.app = std::make_unique<TodoaiProcess>(dir / "app", std::move(args));
@@ -156,12 +166,13 @@ class DaprClusterTest : public ::testing::Test {
         // daprd before it listens), then daprd's health (its app channel and subscriptions).
         m.sidecar = std::make_unique<DaprSidecar>(DaprSidecarOptions{.app_id = app_id,
                                                                      .app_port = app_port,
-                                                                     .resources = resources,
-                                                                     .config = config,
+                                                                     .resources = resources_,
+                                                                     .config = config_,
                                                                      .dir = dir / "daprd",
                                                                      .app_token = kDaprAppToken,
                                                                      .api_token = kDaprApiToken,
                                                                      .http_port = dapr_port,
+                                                                     .extra_env = sidecar_env,
                                                                      .wait = false});
         m.app->start(app_port);
         if (!m.sidecar->wait_healthy(std::chrono::seconds(60)))
@@ -177,6 +188,7 @@ class DaprClusterTest : public ::testing::Test {
     FreshDatabase database_;
     std::unique_ptr<KafkaBroker> kafka_;
     std::filesystem::path secrets_file_;
+    std::filesystem::path resources_, config_;  // the chart's Dapr resources (scripts/dapr-resources.sh)
     std::map<std::string, Member> members_;
     std::unique_ptr<HttpClient> todo_;
 };

@@ -118,8 +118,11 @@ start)
     mkdir -p "$dir"
     lib=$(bash "$install" --print)
     write_config
-    # A cluster id is 16 random bytes in URL-safe base64 (what StorageTool random-uuid prints, without its JVM).
-    cluster_id=$(python3 -c 'import base64,uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
+    # A cluster id is 16 random bytes in URL-safe base64 (what StorageTool random-uuid prints, without its JVM). Like
+    # Kafka's Uuid.randomUuid(), never one that starts with '-': StorageTool's parser takes that for an option (1 in 64).
+    cluster_id=$(python3 -c 'import base64,uuid
+while (i := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")).startswith("-"): pass
+print(i)')
     java -cp "$lib/*" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" \
         >"$dir/format.log" 2>&1 ||
         { cat "$dir/format.log" >&2; echo "kafka_server.sh: formatting $dir/data failed" >&2; exit 1; }

@@ -34,6 +34,25 @@ std::vector<bool> claim_events(store::Transaction& tx,
                                std::string_view service,
                                std::string_view now);
 
+/// The marker's key, seed 001's `processed-{event_id}-{service}`.
+std::string marker_key(std::string_view event_id, std::string_view service);
+
+/// Processed markers kept outside the consumer's own store (seed 001's option: the Dapr state store, first-write
+/// concurrency). The consumer claims an event's marker before its effect's transaction and releases it when that
+/// transaction fails. Weaker than claim_event(), the default: marker and effect are two writes in two stores, so a
+/// crash between them (or a release that fails) leaves a marker without its effect, and the redelivery is skipped —
+/// the event is lost for that consumer. claim_event() writes both in one transaction: they cannot part.
+class MarkerStore {
+  public:
+    virtual ~MarkerStore() = default;
+    /// Per id, in order: true when this call recorded its marker, false when it was recorded already (a redelivery,
+    /// or a repeat earlier in `event_ids`). Throws std::runtime_error when the store cannot tell (the caller RETRYs),
+    /// having released the markers this call recorded.
+    virtual std::vector<bool> claim(std::span<const std::string> event_ids, std::string_view service) = 0;
+    /// Takes the markers back (their effect did not commit). Best effort: a failure is logged, not thrown.
+    virtual void release(std::span<const std::string> event_ids, std::string_view service) noexcept = 0;
+};
+
 /// Deletes up to `limit` markers recorded before `older_than` (format_rfc3339 text); returns how many. A redelivery
 /// comes from the bus's retention window (Kafka: uncommitted offsets, a group reset, a dead letter replayed), so a
 /// marker older than that window guards nothing.

@@ -12,7 +12,8 @@
 
 namespace todoai::audit {
 
-AuditService::AuditService(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+AuditService::AuditService(store::Database& db, const Clock& clock, pubsub::MarkerStore* markers)
+    : db_(db), clock_(clock), markers_(markers) {}
 
 std::span<const store::Migration> AuditService::migrations() { return audit_migrations(); }
 
@@ -38,22 +39,34 @@ std::vector<pubsub::HandlerResult> AuditService::handle_batch(std::span<const pu
             records.push_back(std::move(std::get<AuditRecord>(parsed)));
     }
     if (records.empty()) return results;  // nothing to store: a malformed event is DROP even while the store is down
+    std::vector<std::string> ids;
+    ids.reserve(records.size());
+    for (const auto& record : records) ids.push_back(record.event_id);
+    std::vector<bool> claimed;
+    if (markers_ != nullptr) {
+        try {
+            claimed = markers_->claim(ids, kServiceName);
+        } catch (const std::exception& e) {
+            return std::vector<pubsub::HandlerResult>(
+                batch.size(), pubsub::HandlerResult::retry(std::string("audit markers: ") + e.what()));
+        }
+    }
+    std::vector<std::string> claimed_outside;  // released again when the transaction fails
     try {
         const auto now = format_rfc3339(clock_.now());
         auto tx = db_.begin(store::Database::Access::write);
-        bool changed = false;
-        std::vector<std::string> ids;
-        ids.reserve(records.size());
-        for (const auto& record : records) ids.push_back(record.event_id);
-        const auto claimed = pubsub::claim_events(*tx, ids, kServiceName, now);
+        if (markers_ == nullptr) claimed = pubsub::claim_events(*tx, ids, kServiceName, now);
         std::vector<const AuditRecord*> fresh;
-        for (std::size_t i = 0; i < records.size(); ++i)
-            if (claimed[i]) fresh.push_back(&records[i]);  // else processed already (a redelivery, or twice here)
+        for (std::size_t i = 0; i < records.size(); ++i) {
+            if (!claimed[i]) continue;  // processed already (a redelivery, or twice here)
+            fresh.push_back(&records[i]);
+            if (markers_ != nullptr) claimed_outside.push_back(ids[i]);
+        }
         insert_records(*tx, fresh, now);
-        changed = !fresh.empty();
-        if (changed) tx->commit();  // else rolled back on destruction
+        if (!fresh.empty()) tx->commit();  // else rolled back on destruction
     } catch (const store::StoreError& e) {
         // The transaction did not commit: nothing of the batch is stored, the bus retries all of it.
+        if (markers_ != nullptr) markers_->release(claimed_outside, kServiceName);
         return std::vector<pubsub::HandlerResult>(batch.size(), pubsub::retry_for(e, "audit store: "));
     }
     return results;

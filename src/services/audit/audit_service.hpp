@@ -10,6 +10,7 @@
 #include "runtime/http/page.hpp"
 #include "runtime/http/router.hpp"
 #include "runtime/pubsub/bus.hpp"
+#include "runtime/pubsub/processed_events.hpp"
 #include "runtime/pubsub/topic_layout.hpp"
 #include "runtime/store/database.hpp"
 #include "services/audit/audit_query.hpp"
@@ -20,8 +21,9 @@ inline constexpr std::string_view kServiceName = "audit-service";  // consumer g
 
 class AuditService {
   public:
-    /// `db` is the audit service's own store, migrated with migrations().
-    AuditService(store::Database& db, const Clock& clock);
+    /// `db` is the audit service's own store, migrated with migrations(). `markers`: where the processed markers go
+    /// instead of `db` (the Dapr state store option); null, the default, keeps each in the item's transaction.
+    AuditService(store::Database& db, const Clock& clock, pubsub::MarkerStore* markers = nullptr);
 
     static std::span<const store::Migration> migrations();
 
@@ -46,7 +48,8 @@ class AuditService {
     pubsub::HandlerResult handle(const pubsub::Message& message);
 
     /// The batch handler: the batch's well-formed events are stored in one transaction (marker and item per event,
-    /// as handle() does), committed once. One result per message: DROP with the reason for an event that cannot be
+    /// as handle() does), committed once. With a MarkerStore the markers are claimed there first and released when
+    /// the transaction fails. One result per message: DROP with the reason for an event that cannot be
     /// audited (the others are still stored), SUCCESS for the rest; RETRY for every message when the store fails.
     std::vector<pubsub::HandlerResult> handle_batch(std::span<const pubsub::Message> batch);
 
@@ -56,6 +59,7 @@ class AuditService {
   private:
     store::Database& db_;
     const Clock& clock_;
+    pubsub::MarkerStore* markers_;
 };
 
 }  // namespace todoai::audit

@@ -69,7 +69,7 @@ class DaprBusTest : public ::testing::Test {
 
 TEST_F(DaprBusTest, PublishesTheCloudEventAsItIsKeyedByUserWithTheApiToken) {
     dapr::SidecarClient client(sidecar("dapr-secret"));
-    DaprBus bus(client);
+    DaprBus bus(client, {.bulk_publish = false});
     const Message a{.topic = "task-events", .key = "u-1", .payload = kEvent, .id = "e-1"};
     const Message b{.topic = "reminders", .key = "user 2/x", .payload = kEvent, .id = "e-2"};
     const std::vector<Message> batch{a, b};
@@ -85,6 +85,30 @@ TEST_F(DaprBusTest, PublishesTheCloudEventAsItIsKeyedByUserWithTheApiToken) {
     EXPECT_EQ(requests[0].body, kEvent);
     EXPECT_EQ(requests[1].path, "/v1.0/publish/kafka-pubsub/reminders");
     EXPECT_EQ(requests[1].query_param("metadata.partitionKey").value_or(""), "user 2/x");  // encoded, decoded back
+}
+
+TEST_F(DaprBusTest, BulkPublishesEachRunOfOneTopicInOneCallInOrder) {
+    dapr::SidecarClient client(sidecar("dapr-secret"));
+    DaprBus bus(client);
+    const std::vector<Message> batch{{.topic = "task-events", .key = "u-1", .payload = kEvent, .id = "e-1"},
+                                     {.topic = "task-events", .key = "user \"2\"", .payload = kEvent, .id = "e-2"},
+                                     {.topic = "reminders", .key = "u-1", .payload = kEvent, .id = "e-3"}};
+    bus.publish(batch);
+
+    const auto requests = seen();
+    ASSERT_EQ(requests.size(), 2u);
+    EXPECT_EQ(requests[0].path, "/v1.0-alpha1/publish/bulk/kafka-pubsub/task-events");
+    EXPECT_EQ(requests[0].header("dapr-api-token").value_or(""), "dapr-secret");
+    const auto entries = boost::json::parse(requests[0].body).as_array();
+    ASSERT_EQ(entries.size(), 2u);
+    EXPECT_EQ(entries[0].at("entryId"), "0");
+    EXPECT_EQ(entries[1].at("entryId"), "1");
+    EXPECT_EQ(entries[0].at("event"), boost::json::parse(kEvent));  // the CloudEvent as it is
+    EXPECT_EQ(entries[0].at("contentType"), "application/cloudevents+json");
+    EXPECT_EQ(entries[0].at("metadata").at("partitionKey"), "u-1");
+    EXPECT_EQ(entries[1].at("metadata").at("partitionKey"), "user \"2\"");
+    EXPECT_EQ(requests[1].path, "/v1.0-alpha1/publish/bulk/kafka-pubsub/reminders");
+    EXPECT_EQ(boost::json::parse(requests[1].body).as_array().size(), 1u);
 }
 
 TEST_F(DaprBusTest, OnlyA204CountsAsPublished) {

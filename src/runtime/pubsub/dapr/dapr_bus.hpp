@@ -1,7 +1,9 @@
 #pragma once
-// The bus through a Dapr sidecar. Publishing: each message goes to daprd as `POST /v1.0/publish/<pubsub>/<topic>`
-// with `Content-Type: application/cloudevents+json` (daprd keeps our CloudEvent: id, type, source, subject, data) and
+// The bus through a Dapr sidecar. Publishing: a batch's messages go to daprd's bulk publish API
+// (`POST /v1.0-alpha1/publish/bulk/<pubsub>/<topic>`, one call per run of one topic), each entry our CloudEvent with
+// `contentType: application/cloudevents+json` (daprd keeps it: id, type, source, subject, data) and
 // `metadata.partitionKey=<key>` (the Kafka key: one user's events keep their order); only a 204 counts as published.
+// Without bulk_publish each message is one `POST /v1.0/publish/<pubsub>/<topic>?metadata.partitionKey=<key>`.
 // Before the first publish it waits for daprd's `/v1.0/healthz/outbound`. Consuming: daprd asks `GET /dapr/subscribe`
 // (subscriptions()) and delivers each event with `POST /events/<topic>` (deliver()), which runs this process's
 // handlers for the topic and answers SUCCESS, RETRY or DROP in Dapr's vocabulary. Consumer groups are the sidecar's
@@ -25,6 +27,11 @@ struct DaprBusOptions {
     /// How long one publish() waits for the sidecar's outbound health before giving up (PublishError: the relay keeps
     /// its rows and tries again).
     std::chrono::milliseconds outbound_wait{2000};
+    /// publish() sends a batch's consecutive messages of one topic in one call to daprd's bulk publish API
+    /// (`POST /v1.0-alpha1/publish/bulk/<pubsub>/<topic>`, each entry with its partitionKey), up to bulk_limit per
+    /// call; false: one `POST /v1.0/publish/...` per message, each waiting for the broker's acknowledgement.
+    bool bulk_publish = true;
+    std::size_t bulk_limit = 256;
 };
 
 /// What the app answers daprd for one delivery.
@@ -42,8 +49,8 @@ class DaprBus final : public Bus {
 
     void subscribe(std::string_view topic, std::string_view group, Handler handler) override;
     void subscribe_batch(std::string_view topic, std::string_view group, BatchHandler handler) override;
-    /// Publishes in order, one call to daprd per message. Throws PublishError (nothing is lost: the relay keeps the
-    /// rows) when the sidecar is not ready, unreachable, or answers anything but 204.
+    /// Publishes in order: in bulk calls (options' bulk_publish) or one call per message. Throws PublishError (nothing
+    /// is lost: the relay keeps the rows) when the sidecar is not ready, unreachable, or answers anything but 204.
     void publish(std::span<const Message> batch) override;
     void start() override;
     /// Stops accepting deliveries (they are answered RETRY, so daprd redelivers them later) and waits for running
@@ -65,6 +72,7 @@ class DaprBus final : public Bus {
     DaprDelivery deliver(std::string_view topic, std::string_view body, std::string_view key = {});
 
   private:
+    void publish_bulk(std::span<const Message> batch);
     struct Subscriber {
         std::string group;
         Handler handler;
