@@ -18,8 +18,10 @@
 #include "runtime/store/sqlite_database.hpp"
 #include "services/todo/migrations.hpp"
 #include "services/todo/task_service.hpp"
+#include "services/todo/user_repository.hpp"
 #include "support/postgres_schema.hpp"
 #include "support/query_plan.hpp"
+#include "support/recording_database.hpp"
 #include "support/temp_dir.hpp"
 
 namespace todoai::todo {
@@ -316,6 +318,52 @@ TYPED_TEST(TaskPlanTest, SearchLooksUpTheTrigramIndex) {
         EXPECT_NE(plan.find("tasks_description_trgm"), std::string::npos) << plan;
         EXPECT_EQ(plan.find("Seq Scan"), std::string::npos) << plan;
     }
+}
+
+// The other lookups of a request: sign-in's user by email, a token's user by id, a create's Idempotency-Key, and
+// notification's open-task check (POST /internal/tasks/open): each on a primary key or unique index.
+TYPED_TEST(TaskPlanTest, UserIdempotencyAndOpenTaskLookupsUseUniqueIndexes) {
+    {
+        auto tx = this->db_->begin(store::Database::Access::write);
+        for (int i = 0; i < 2000; ++i) {
+            const auto id = "u" + std::to_string(i);
+            tx->execute("INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, 'n', 'h', 'c')",
+                        {id, id + "@example.com"});
+            tx->execute(
+                "INSERT INTO idempotency_keys (user_id, key, request_body, task_id, response, created_at) "
+                "VALUES ($1, $2, '{}', 't', '{}', 'c')",
+                {std::string(this->kHeavy), "key-" + std::to_string(i)});
+        }
+        tx->execute("ANALYZE");
+        tx->commit();
+    }
+    todoai::testing::RecordingDatabase recording(*this->db_);
+    ManualClock clock(parse_rfc3339("2026-11-24T12:00:00Z").value());
+    TaskService tasks(recording, clock);
+    const json::object body{{"title", "with a key"}};
+    tasks.create(std::string(this->kHeavy), body, json::serialize(body), "key-new");
+    {
+        auto tx = recording.begin(store::Database::Access::read);
+        UserRepository::find_by_email(*tx, "u7@example.com");
+        UserRepository::find_by_id(*tx, "u7");
+        TaskRepository::open_ids(*tx, {"t100001", "t100002", "t100003"});
+    }
+    auto tx = this->db_->begin(store::Database::Access::read);
+    int planned = 0;
+    for (const auto& s : recording.take()) {
+        if (!s.sql.starts_with("SELECT")) continue;
+        ++planned;
+        SCOPED_TRACE(s.sql);
+        const auto plan = todoai::testing::query_plan(*tx, this->db_->dialect(), s.sql, s.params);
+        for (const char* table : {"users", "idempotency_keys", "tasks"}) {
+            EXPECT_FALSE(todoai::testing::reads_whole_table(plan, table)) << plan;
+        }
+        EXPECT_TRUE(plan.find("PRIMARY KEY") != std::string::npos ||
+                    plan.find("sqlite_autoindex") != std::string::npos || plan.find("_pkey") != std::string::npos ||
+                    plan.find("_key") != std::string::npos)
+            << plan;
+    }
+    EXPECT_EQ(planned, 4);
 }
 
 // One or two characters have no trigram: the user's own tasks in list order, never the whole table.
