@@ -91,20 +91,22 @@ constexpr std::string_view kCategorySql = "ALTER TABLE tasks ADD COLUMN category
 // SQLite: an FTS5 table with the trigram tokenizer, one row per task, title and description as two columns so that a
 // phrase cannot match across them. case_sensitive 1: the text is lowercased already, and folding non-ASCII letters
 // as well would match more than the LIKE it replaces. tasks has no rowid (WITHOUT ROWID), so task_search_ids gives
-// each task the integer id its FTS row is keyed by. Triggers keep both in step with every write to tasks; the
+// each task the integer id its FTS row is keyed by, and holds its user, so a search keeps the user's matches before
+// reading any task (a task's user never changes). Triggers keep both in step with every write to tasks; the
 // INSERTs index the tasks stored before this migration.
 constexpr std::string_view kSearchSqlite = R"sql(
 CREATE TABLE task_search_ids (
     id      INTEGER PRIMARY KEY,
-    task_id TEXT NOT NULL UNIQUE
+    task_id TEXT NOT NULL UNIQUE,
+    user_id TEXT NOT NULL
 );
 CREATE VIRTUAL TABLE task_search USING fts5(title, description, tokenize = 'trigram case_sensitive 1');
-INSERT INTO task_search_ids (task_id) SELECT id FROM tasks;
+INSERT INTO task_search_ids (task_id, user_id) SELECT id, user_id FROM tasks;
 INSERT INTO task_search (rowid, title, description)
     SELECT i.id, t.title_key, substr(t.search_text, length(t.title_key) + 2)
     FROM task_search_ids i JOIN tasks t ON t.id = i.task_id;
 CREATE TRIGGER tasks_search_insert AFTER INSERT ON tasks BEGIN
-    INSERT INTO task_search_ids (task_id) VALUES (new.id);
+    INSERT INTO task_search_ids (task_id, user_id) VALUES (new.id, new.user_id);
     INSERT INTO task_search (rowid, title, description)
         VALUES ((SELECT id FROM task_search_ids WHERE task_id = new.id), new.title_key,
                 substr(new.search_text, length(new.title_key) + 2));

@@ -58,6 +58,13 @@ constexpr std::string_view kDescription = "substr(search_text, length(title_key)
 // Both indexes work on trigrams: a needle of fewer than three characters has none to look up.
 constexpr std::size_t kIndexedSearchMin = 3;
 
+// SQLite: the most matches (of all users) the trigram index may hand over for one search. Each costs a lookup of its
+// task id before the user's are kept: 34 000 for a common word over 100 000 tasks took 83 ms, while the user's own
+// tasks read in list order filled the page in under 1 ms. A needle past this is in at least 1 task in 500 (of a
+// million), and reading the user's tasks in order fills a page from the first rows unless the user's text differs
+// from everyone else's.
+constexpr std::int64_t kIndexMatchesMax = 2000;
+
 std::string tags_json(const std::vector<std::string>& tags) {
     return boost::json::serialize(boost::json::value_from(tags));
 }
@@ -158,11 +165,12 @@ TaskCounts TaskRepository::counts(store::Transaction& tx, std::string_view user_
 
 TaskRepository::Statement TaskRepository::list_statement(store::Dialect dialect,
                                                          std::string_view user_id,
-                                                         const TaskQuery& q) {
+                                                         const TaskQuery& q,
+                                                         SearchPath path) {
     std::vector<Value> params{std::string(user_id)};
-    std::string sql = "SELECT doc, id, ";
     const std::string key = sort_expression(q);
-    sql += key + " FROM tasks WHERE user_id = $1";
+    std::string from = "tasks";
+    std::string sql;  // the conditions after user_id = $1, then the order
     auto bind = [&](Value v) {
         params.push_back(std::move(v));
         return "$" + std::to_string(params.size());
@@ -175,21 +183,25 @@ TaskRepository::Statement TaskRepository::list_statement(store::Dialect dialect,
         // Within the title or within the description, never across the two (search_text holds both, joined by
         // '\n'). Both sides are ASCII-lowercased, so the match is case-insensitive for ASCII letters in every path.
         const bool indexed = utf8_length(*q.search).value_or(0) >= kIndexedSearchMin;
-        if (indexed && dialect == store::Dialect::sqlite) {
-            // FTS5's trigram index (task_search); a phrase's trigrams must be consecutive within one column.
-            sql +=
-                " AND id IN (SELECT i.task_id FROM task_search JOIN task_search_ids i ON i.id = task_search.rowid "
+        if (indexed && dialect == store::Dialect::sqlite && path == SearchPath::index) {
+            // FTS5's trigram index (task_search); a phrase's trigrams must be consecutive within one column. The
+            // matches (few: list() chose this path by counting them) drive the join, the user's kept by
+            // task_search_ids before each task is read by its primary key, then sorted; reading the user's tasks in order instead and probing the matches would
+            // walk all of them for a needle the user's tasks hardly hold.
+            from =
+                "(SELECT i.task_id AS match_id FROM task_search JOIN task_search_ids i ON i.id = task_search.rowid "
                 "WHERE task_search MATCH " +
-                bind(fts_phrase(*q.search)) + ")";
-        } else if (indexed) {
+                bind(fts_phrase(*q.search)) + " AND i.user_id = $1) AS m CROSS JOIN tasks ON tasks.id = m.match_id";
+        } else if (indexed && dialect == store::Dialect::postgres) {
             // pg_trgm's GIN indexes on both expressions (a bitmap OR); the recheck makes the match exact.
             const auto pattern = bind(like_contains(*q.search));
             sql += " AND (title_key LIKE " + pattern + " ESCAPE '\\' OR " + std::string(kDescription) + " LIKE " +
                    pattern + " ESCAPE '\\')";
         } else {
-            // One or two characters: no trigram to look up, so the user's own tasks are read in list order and the
-            // page fills after a few rows when the needle is common (it usually is, being short). A plain position
-            // function, not LIKE, so PostgreSQL's planner cannot pick the trigram index for a full index scan.
+            // One or two characters (no trigram to look up), or on SQLite a needle too common for the index to pay:
+            // the user's own tasks are read in list order and the page fills after a few rows when the needle is
+            // common. A plain position function, not LIKE, so PostgreSQL's planner cannot pick the trigram index for
+            // a full index scan.
             const auto needle = bind(*q.search);
             const char* pos = dialect == store::Dialect::sqlite ? "instr(" : "strpos(";
             sql += std::string(" AND (") + pos + "title_key, " + needle + ") > 0 OR " + pos +
@@ -212,14 +224,24 @@ TaskRepository::Statement TaskRepository::list_statement(store::Dialect dialect,
     }
     const char* dir = q.order == SortOrder::asc ? " ASC" : " DESC";
     sql += " ORDER BY " + key + dir + ", id" + dir + " LIMIT " + bind(std::int64_t{q.limit} + 1);
-    return {std::move(sql), std::move(params)};
+    return {"SELECT doc, id, " + key + " FROM " + from + " WHERE user_id = $1" + sql, std::move(params)};
 }
 
 TaskPage TaskRepository::list(store::Transaction& tx,
                               store::Dialect dialect,
                               std::string_view user_id,
                               const TaskQuery& q) {
-    const auto statement = list_statement(dialect, user_id, q);
+    auto path = SearchPath::index;
+    if (q.search && dialect == store::Dialect::sqlite && utf8_length(*q.search).value_or(0) >= kIndexedSearchMin) {
+        // FTS5 reads a phrase's matches lazily, so counting stops at the bound however common the needle.
+        const Value probe[] = {fts_phrase(*q.search), kIndexMatchesMax + 1};
+        const auto rows =
+            tx.query("SELECT count(*) FROM (SELECT 1 FROM task_search WHERE task_search MATCH $1 LIMIT $2)", probe);
+        const auto matches = rows.at(0).int64(0);
+        if (matches == 0) return {};  // no task of anyone's holds it
+        if (matches > kIndexMatchesMax) path = SearchPath::user_rows;
+    }
+    const auto statement = list_statement(dialect, user_id, q, path);
     auto rows = tx.query(statement.sql, statement.params);
     TaskPage page;
     const bool more = rows.size() > static_cast<std::size_t>(q.limit);

@@ -76,7 +76,15 @@ class TaskRepository {
         std::string sql;
         std::vector<store::Value> params;
     };
-    static Statement list_statement(store::Dialect dialect, std::string_view user_id, const TaskQuery& query);
+    /// How a search of three characters or more finds its tasks on SQLite: through the trigram index (the matches of
+    /// every user, then the user's), or by reading the user's tasks in list order until the page is full. list()
+    /// picks by how many tasks of all users the needle is in (SearchPath::index when few); PostgreSQL's planner
+    /// weighs the same with its statistics, so there the path is ignored.
+    enum class SearchPath { index, user_rows };
+    static Statement list_statement(store::Dialect dialect,
+                                    std::string_view user_id,
+                                    const TaskQuery& query,
+                                    SearchPath path = SearchPath::index);
 
     static TaskCounts counts(store::Transaction& tx, std::string_view user_id);
 

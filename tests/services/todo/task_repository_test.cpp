@@ -127,7 +127,56 @@ TYPED_TEST(TaskSearchTest, FindsExactlyTheSubstringsOfTitleOrDescription) {
     }
     for (const auto& needle : needles) {
         if (!utf8_length(needle)) continue;  // cut inside a character: the API refuses it (422)
-        EXPECT_EQ(this->search(needle), this->expected(all, needle)) << "q=" << json::serialize(json::value(needle));
+        const auto want = this->expected(all, needle);
+        EXPECT_EQ(this->search(needle), want) << "q=" << json::serialize(json::value(needle));
+        // The other path SQLite takes for a needle common across users: the user's tasks in list order.
+        TaskQuery q;
+        q.search = to_lower_ascii(needle);
+        q.limit = 200;
+        const auto statement =
+            TaskRepository::list_statement(this->db_->dialect(), this->kUser, q, TaskRepository::SearchPath::user_rows);
+        auto tx = this->db_->begin(store::Database::Access::read);
+        std::set<std::string> ids;
+        for (const auto& row : tx->query(statement.sql, statement.params)) ids.insert(row.text(1));
+        EXPECT_EQ(ids, want) << "user rows, q=" << json::serialize(json::value(needle));
+    }
+}
+
+// SQLite: a needle in more tasks of all users than the index should hand over is looked for in the user's own tasks
+// in list order instead, with the same result.
+TYPED_TEST(TaskSearchTest, ANeedleCommonAcrossUsersReadsTheUsersTasks) {
+    this->migrate();
+    {
+        auto tx = this->db_->begin(store::Database::Access::write);
+        for (int i = 0; i < 2100; ++i) {
+            Task task;
+            task.id = "other-" + std::to_string(i);
+            task.user_id = "user-2";
+            task.fields.title = "common word " + std::to_string(i);
+            task.created_at = task.updated_at = parse_rfc3339("2026-01-01T00:00:00Z").value();
+            TaskRepository::insert(*tx, task, "{}");
+        }
+        tx->commit();
+    }
+    const auto mine = this->create("a common word of mine", "");
+    this->create("a rare word", "");
+    todoai::testing::RecordingDatabase recording(*this->db_);
+    TaskService tasks(recording, this->clock_);
+    TaskQuery q;
+    q.search = "common word";
+    const auto page = tasks.list(this->kUser, q);
+    ASSERT_EQ(page.docs.size(), 1u);
+    EXPECT_NE(page.docs[0].find(mine.id), std::string::npos);
+    q.search = "rare word";
+    EXPECT_EQ(tasks.list(this->kUser, q).docs.size(), 1u);
+    const auto statements = recording.take();
+    const auto reads_user_rows = [](const todoai::testing::RecordedStatement& s) {
+        return s.sql.starts_with("SELECT doc") && s.sql.find("task_search") == std::string::npos;
+    };
+    if (this->db_->dialect() == store::Dialect::sqlite) {
+        ASSERT_EQ(statements.size(), 4u);  // a count of the matches, then the page, twice
+        EXPECT_TRUE(reads_user_rows(statements[1])) << statements[1].sql;
+        EXPECT_FALSE(reads_user_rows(statements[3])) << statements[3].sql;
     }
 }
 
@@ -364,6 +413,20 @@ TYPED_TEST(TaskPlanTest, UserIdempotencyAndOpenTaskLookupsUseUniqueIndexes) {
             << plan;
     }
     EXPECT_EQ(planned, 4);
+}
+
+// SQLite's path for a needle common across users: the user's tasks in list order, not the trigram table.
+TYPED_TEST(TaskPlanTest, ACommonNeedleReadsTheUsersTasksInListOrder) {
+    TaskQuery q;
+    q.search = "report";
+    const auto statement =
+        TaskRepository::list_statement(this->db_->dialect(), this->kHeavy, q, TaskRepository::SearchPath::user_rows);
+    const auto plan = this->plan(statement.sql, statement.params);
+    if (this->sqlite()) {
+        EXPECT_NE(plan.find("tasks_by_user_created"), std::string::npos) << plan;
+        EXPECT_EQ(plan.find("task_search"), std::string::npos) << plan;
+        this->expect_no_scan_or_sort(plan);
+    }
 }
 
 // One or two characters have no trigram: the user's own tasks in list order, never the whole table.
