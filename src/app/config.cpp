@@ -142,21 +142,29 @@ void add_options(CLI::App& cmd, Config& c) {
         ->envname("TODOAI_DATABASE_POOL_SIZE")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
+    cmd.add_option("--statement-timeout-ms", c.statement_timeout_ms,
+                   "Time limit of one database statement; past it the request is a 503 naming the limit")
+        ->envname("TODOAI_STATEMENT_TIMEOUT_MS")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{3'600'000}))
+        ->capture_default_str();
     cmd.add_option("--jwt-secret", c.jwt_secret,
                    "HS256 secret, at least 32 bytes (default: generated into the data dir)")
         ->envname("JWT_SECRET");
     cmd.add_option("--jwt-secret-file", c.jwt_secret_file, "File holding the HS256 secret")
         ->envname("TODOAI_JWT_SECRET_FILE");
-    cmd.add_option("--jwks-url", c.jwks_url,
-                   "JWKS of another token issuer (EdDSA, ES256, RS256), e.g. {BETTER_AUTH_URL}/api/auth/jwks; http only")
+    cmd.add_option(
+           "--jwks-url", c.jwks_url,
+           "JWKS of another token issuer (EdDSA, ES256, RS256), e.g. {BETTER_AUTH_URL}/api/auth/jwks; http only")
         ->envname("TODOAI_JWKS_URL");
     cmd.add_option("--jwks-timeout-ms", c.jwks_timeout_ms, "Connect and answer timeout of a JWKS fetch")
         ->envname("TODOAI_JWKS_TIMEOUT_MS")
         ->check(CLI::Range(100, 60000))
         ->capture_default_str();
-    cmd.add_option("--jwt-issuer", c.jwt_issuer, "When set, the iss of every token verified with the JWKS must equal it")
+    cmd.add_option("--jwt-issuer", c.jwt_issuer,
+                   "When set, the iss of every token verified with the JWKS must equal it")
         ->envname("TODOAI_JWT_ISSUER");
-    cmd.add_option("--jwt-audience", c.jwt_audience, "When set, the aud of every token verified with the JWKS must contain it")
+    cmd.add_option("--jwt-audience", c.jwt_audience,
+                   "When set, the aud of every token verified with the JWKS must contain it")
         ->envname("TODOAI_JWT_AUDIENCE");
     cmd.add_option("--environment", c.environment, "development or production (production requires a JWT secret)")
         ->envname("ENVIRONMENT")

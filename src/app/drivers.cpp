@@ -23,7 +23,9 @@ std::string postgres_place(const std::string& url) {
 }  // namespace
 
 StoreLocation::StoreLocation(const Config& config)
-    : data_dir_(resolve_data_dir(config)), pool_size_(config.database_pool_size) {
+    : data_dir_(resolve_data_dir(config)),
+      pool_size_(config.database_pool_size),
+      statement_timeout_(config.statement_timeout_ms) {
     if (is_postgres_url(config.database_url)) postgres_url_ = config.database_url;
 }
 
@@ -36,9 +38,11 @@ std::unique_ptr<store::Database> StoreLocation::open(std::string_view name,
         db = store::open_postgres({.url = postgres_url_,
                                    .schema = std::string(schema),
                                    .max_connections = pool_size_,
+                                   .statement_timeout = statement_timeout_,
                                    .synchronous_commit = durability == Durability::durable});
     else
-        db = store::open_sqlite({.file = data_dir_ / (std::string(name) + ".db")});
+        db = store::open_sqlite(
+            {.file = data_dir_ / (std::string(name) + ".db"), .statement_timeout = statement_timeout_});
     db->migrate(migrations);
     return db;
 }

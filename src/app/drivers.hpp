@@ -2,6 +2,7 @@
 // The drivers a process runs on, picked from the configuration (the only place that names them): SQLite files under
 // the data dir or PostgreSQL schemas (DATABASE_URL), and the Kafka bus (TODOAI_KAFKA_BROKERS) or none (the caller then
 // uses the in-process bus).
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <span>
@@ -48,6 +49,7 @@ class StoreLocation {
     std::filesystem::path data_dir_;
     std::string postgres_url_;
     std::size_t pool_size_;
+    std::chrono::milliseconds statement_timeout_;
 };
 
 /// The Kafka bus the configuration asks for, warm (brokers answered, producer id obtained), or nullptr without

@@ -6,24 +6,13 @@
 #include "app/platform.hpp"
 #include "app/request_limits.hpp"
 #include "app/service_module.hpp"
+#include "app/store_problems.hpp"
 #include "runtime/http/json_case.hpp"
 #include "runtime/http/problem.hpp"
 #include "runtime/http/server.hpp"
 #include "runtime/pubsub/dapr/subscriber_routes.hpp"
 
 namespace todoai::app {
-namespace {
-
-// A store that stays busy or unreachable past its timeout is a 503 the client may retry, not a 500.
-std::optional<http::Problem> store_unavailable(const std::exception& e) {
-    const auto* store_error = dynamic_cast<const store::StoreError*>(&e);
-    if (store_error == nullptr || store_error->kind() != store::StoreError::Kind::unavailable) return std::nullopt;
-    return http::Problem{.status = 503,
-                         .title = std::string(http::status_title(503)),
-                         .detail = "the store is unavailable; retry shortly"};
-}
-
-}  // namespace
 
 std::uint16_t listen_port(const Config& config, const std::vector<Service>& services) {
     if (config.port) return *config.port;
@@ -51,7 +40,7 @@ struct Process::Impl {
         : platform(config, s, secret), services(std::move(s)) {
         for (auto service : services) modules.push_back(make_module(service, platform));
 
-        platform.router.set_error_mapper(store_unavailable);
+        platform.router.set_error_mapper(store_problem);
         install_request_limits(platform.router, config, platform.jwt);
         std::vector<ops::ReadinessProbe> probes;
         for (auto& m : modules) {

@@ -190,6 +190,57 @@ TEST(RecurrenceRrule, RulesWithoutAFutureOccurrenceEndQuickly) {
     }
 }
 
+// Sub-daily rules on rare days: a fixed search horizon (1 day for SECONDLY, 60 for MINUTELY, 5 years for HOURLY)
+// ended these series although their next day was only years away (issue 11). The days are found first now.
+TEST(RecurrenceRrule, SubDailyRulesOnRareDaysReachTheNextSuchDay) {
+    struct Case {
+        const char* rule;
+        const char* due;
+        const char* next;
+    };
+    for (const auto& c : {
+             Case{"FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=29", "2028-02-29T23:59:59Z", "2032-02-29T00:00:00.000Z"},
+             Case{"FREQ=MINUTELY;BYMONTH=2;BYMONTHDAY=29", "2028-02-29T23:59:00Z", "2032-02-29T00:00:00.000Z"},
+             Case{"FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=29", "2028-02-29T23:00:00Z", "2032-02-29T00:00:00.000Z"},
+             // 2100 is no leap year: eight years, past the old five-year horizon of HOURLY.
+             Case{"FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=29", "2096-02-29T23:00:00Z", "2104-02-29T00:00:00.000Z"},
+             Case{"FREQ=HOURLY;BYYEARDAY=366", "2028-12-31T23:00:00Z", "2032-12-31T00:00:00.000Z"},
+             // Feb 29 on a Monday: 2016, then 2044.
+             Case{"FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO", "2016-02-29T23:00:00Z", "2044-02-29T00:00:00.000Z"},
+             Case{"FREQ=MINUTELY;BYMONTH=2;BYMONTHDAY=29;BYHOUR=12;BYMINUTE=30", "2028-02-29T12:30:00Z",
+                  "2032-02-29T12:30:00.000Z"},
+             // Within the day as before.
+             Case{"FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=29", "2028-02-29T10:00:00.250Z", "2028-02-29T10:00:01.250Z"},
+         }) {
+        const auto started = std::chrono::steady_clock::now();
+        EXPECT_EQ(next_due(ruled(c.rule, c.due)), c.next) << c.rule << " from " << c.due;
+        EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3)) << c.rule;
+    }
+}
+
+// INTERVAL keeps its phase across the skipped days: the next instance is on the base's grid of INTERVAL units.
+TEST(RecurrenceRrule, SubDailyIntervalKeepsItsPhaseAcrossSkippedDays) {
+    const auto base = ts("2028-02-29T23:55:00Z");
+    const auto next = next_instance(ruled("FREQ=MINUTELY;INTERVAL=7;BYMONTH=2;BYMONTHDAY=29", "2028-02-29T23:55:00Z"),
+                                    base + std::chrono::hours(1));
+    ASSERT_TRUE(next);
+    const auto day = ts("2032-02-29T00:00:00Z");
+    const auto steps = (day - base + std::chrono::minutes(7) - std::chrono::milliseconds(1)) / std::chrono::minutes(7);
+    EXPECT_EQ(format_rfc3339(next->due), format_rfc3339(base + steps * std::chrono::minutes(7)));
+    EXPECT_LT(next->due - day, std::chrono::minutes(7));
+}
+
+// UNTIL still ends such a series, and COUNT still counts down.
+TEST(RecurrenceRrule, SubDailyRulesOnRareDaysKeepUntilAndCount) {
+    EXPECT_EQ(next_due(ruled("FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=29;UNTIL=20310101T000000Z", "2028-02-29T23:00:00Z")),
+              "(ended)");
+    const auto next = next_instance(ruled("FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=29;COUNT=3", "2028-02-29T23:00:00Z"),
+                                    ts("2028-03-01T00:00:00Z"));
+    ASSERT_TRUE(next);
+    EXPECT_EQ(format_rfc3339(next->due), "2032-02-29T00:00:00.000Z");
+    EXPECT_EQ(next->rrule, "FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=29;COUNT=2");
+}
+
 TEST(RecurrenceRrule, RuleTakesTheBaseTimeOfDay) {
     EXPECT_EQ(next_due(ruled("FREQ=DAILY", "2026-11-24T10:00:00.750Z")), "2026-11-25T10:00:00.750Z");
     EXPECT_EQ(next_due(ruled("FREQ=HOURLY;INTERVAL=6", "2026-11-24T22:00:00Z")), "2026-11-25T04:00:00.000Z");

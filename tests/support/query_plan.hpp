@@ -4,6 +4,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "runtime/store/database.hpp"
 
@@ -21,6 +23,25 @@ inline std::string query_plan(store::Transaction& tx,
         plan += '\n';
     }
     return plan;
+}
+
+/// Whether `plan` reads the whole of `table`: PostgreSQL's Seq Scan, or SQLite's SCAN of it (of the table itself or of
+/// one of its indexes from end to end).
+inline bool reads_whole_table(const std::string& plan, std::string_view table) {
+    if (plan.find("Seq Scan on " + std::string(table)) != std::string::npos) return true;
+    const std::string scan = "SCAN " + std::string(table);
+    for (std::size_t at = plan.find(scan); at != std::string::npos; at = plan.find(scan, at + 1)) {
+        const auto end = at + scan.size();
+        if ((at == 0 || plan[at - 1] == '\n' || plan[at - 1] == ' ') &&
+            (end == plan.size() || plan[end] == '\n' || plan[end] == ' '))
+            return true;
+    }
+    return false;
+}
+
+/// Whether `plan` sorts rows the index did not give in order (PostgreSQL's Sort node, SQLite's temporary B-tree).
+inline bool sorts(const std::string& plan) {
+    return plan.find("Sort") != std::string::npos || plan.find("TEMP B-TREE FOR ORDER BY") != std::string::npos;
 }
 
 }  // namespace todoai::testing

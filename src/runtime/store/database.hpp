@@ -2,6 +2,7 @@
 // The relational store as services see it: transactions running SQL with $1..$N parameters.
 // Drivers: sqlite_database (embedded default), postgres_database (issue 6). Services write portable SQL in their
 // repositories; where dialects differ, the repository asks dialect().
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -47,6 +48,20 @@ class StoreError : public std::runtime_error {
 
   private:
     Kind kind_;
+};
+
+/// A statement that ran past the store's time limit per statement and was stopped (SQLite: SqliteOptions'
+/// statement_timeout, checked by a progress handler; PostgreSQL: the session's statement_timeout). The transaction
+/// cannot commit. Its kind is unavailable, so a caller that retries or answers 503 for a busy store does so here too;
+/// the HTTP edge names the limit in the 503's detail.
+class StatementTimeout : public StoreError {
+  public:
+    StatementTimeout(const std::string& what, std::chrono::milliseconds limit)
+        : StoreError(Kind::unavailable, what), limit_(limit) {}
+    std::chrono::milliseconds limit() const { return limit_; }
+
+  private:
+    std::chrono::milliseconds limit_;
 };
 
 /// A transaction. Destroying it without commit() rolls it back. Not thread-safe: one thread uses it at a time.

@@ -190,7 +190,8 @@ class ParamTexts {
 
 }  // namespace
 
-Connection::Connection(const PostgresOptions& options) : address_(server_address(options.url)) {
+Connection::Connection(const PostgresOptions& options)
+    : address_(server_address(options.url)), statement_timeout_(options.statement_timeout) {
     // libpq's connect_timeout is in whole seconds (and at least 2); round up so a short timeout is not zero (= none).
     const auto timeout_s = std::max<std::int64_t>(1, (options.connect_timeout.count() + 999) / 1000);
     const std::string connect_timeout = std::to_string(timeout_s);
@@ -248,6 +249,9 @@ void Connection::fail(const pg_result* result, std::string_view sql) {
     if (sqlstate != nullptr) msg += std::string(" [SQLSTATE ") + sqlstate + "]";
     msg += " in: ";
     msg += sql_head(sql);
+    // 57014 is any cancel; the process sends none, so it is the session's statement_timeout.
+    if (!broken_ && sqlstate != nullptr && std::string_view(sqlstate) == "57014")
+        throw StatementTimeout(msg, statement_timeout_);
     throw StoreError(kind, msg);
 }
 

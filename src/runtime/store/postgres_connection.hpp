@@ -1,5 +1,6 @@
 #pragma once
 // One libpq connection of postgres_database's pool, with its prepared statements (internal to the driver).
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -68,6 +69,7 @@ class Connection {
 
     pg_conn* conn_ = nullptr;
     std::string address_;
+    std::chrono::milliseconds statement_timeout_;  // the session's, for StatementTimeout
     bool broken_ = false;
     std::size_t next_statement_ = 0;
     std::unordered_map<std::string, std::string> statements_;  // parameter types + SQL text -> prepared name

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <functional>
@@ -32,6 +33,9 @@ constexpr int kCacheSizeKiB = 8192;  // per connection
 // SQLite's own auto-checkpoint runs inside the COMMIT that crosses the threshold and fsyncs there, which halved
 // insert throughput; a background thread checkpoints instead once the WAL holds this many pages.
 constexpr int kCheckpointPages = 1000;
+// How many virtual-machine instructions run between looks at a statement's deadline: a few microseconds of work,
+// so the clock read costs little and a statement stops within a millisecond of its limit.
+constexpr int kProgressSteps = 1000;
 
 std::string_view sql_head(std::string_view sql) {
     while (!sql.empty() && (sql.front() == ' ' || sql.front() == '\n' || sql.front() == '\t' || sql.front() == '\r')) {
@@ -95,7 +99,8 @@ class Connection {
   public:
     /// `checkpointer`, when given, is told after each commit that leaves the WAL large. SQLite's own
     /// auto-checkpoint is off on every connection.
-    Connection(const SqliteOptions& options, Checkpointer* checkpointer) {
+    Connection(const SqliteOptions& options, Checkpointer* checkpointer)
+        : statement_timeout_(options.statement_timeout) {
         const std::string path = options.file.string();
         int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                  nullptr);
@@ -119,6 +124,7 @@ class Connection {
                 std::to_string(kCacheSizeKiB));
             sqlite3_wal_autocheckpoint(db_, 0);
             if (checkpointer != nullptr) report_to(checkpointer);
+            sqlite3_progress_handler(db_, kProgressSteps, &Connection::on_progress, this);
         } catch (...) {
             sqlite3_close_v2(db_);
             throw;
@@ -183,8 +189,27 @@ class Connection {
 
     void report_to(Checkpointer* checkpointer) { sqlite3_wal_hook(db_, &Connection::on_commit, checkpointer); }
 
+    /// Gives the statements run from now until disarm() statement_timeout to finish.
+    void arm() {
+        deadline_ = std::chrono::steady_clock::now() + statement_timeout_;
+        timed_out_ = false;
+    }
+    void disarm() { deadline_ = std::chrono::steady_clock::time_point::max(); }
+    /// The last interrupt came from the deadline (not from sqlite3_interrupt elsewhere).
+    bool timed_out() const { return timed_out_; }
+    std::chrono::milliseconds statement_timeout() const { return statement_timeout_; }
+
   private:
     static int on_commit(void* checkpointer, sqlite3*, const char*, int wal_pages);
+
+    // Non-zero interrupts the running statement (SQLITE_INTERRUPT); a statement inside a write transaction then
+    // rolls the whole transaction back.
+    static int on_progress(void* self) {
+        auto* conn = static_cast<Connection*>(self);
+        if (std::chrono::steady_clock::now() < conn->deadline_) return 0;
+        conn->timed_out_ = true;
+        return 1;
+    }
 
     void clear_cache() {
         for (auto& [sql, s] : cache_) sqlite3_finalize(s.stmt);
@@ -193,6 +218,21 @@ class Connection {
 
     sqlite3* db_ = nullptr;
     std::unordered_map<std::string, Statement, StringHash, std::equal_to<>> cache_;
+    std::chrono::milliseconds statement_timeout_;
+    std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+    bool timed_out_ = false;
+};
+
+// The deadline of one statement's run.
+class Deadline {
+  public:
+    explicit Deadline(Connection& conn) : conn_(conn) { conn_.arm(); }
+    ~Deadline() { conn_.disarm(); }
+    Deadline(const Deadline&) = delete;
+    Deadline& operator=(const Deadline&) = delete;
+
+  private:
+    Connection& conn_;
 };
 
 // Leaves a statement ready for its next use, whatever happened during this one.
@@ -263,6 +303,7 @@ std::int64_t run(Connection& conn, std::string_view sql, std::span<const Value> 
         if (rc != SQLITE_OK) fail(db, rc, sql);
     }
     int columns = -1;  // read after the first step: a schema change re-prepares the statement inside it
+    Deadline deadline(conn);
     for (;;) {
         const int rc = sqlite3_step(stmt);
         if (rc == SQLITE_ROW) {
@@ -274,6 +315,12 @@ std::int64_t run(Connection& conn, std::string_view sql, std::span<const Value> 
             rows->emplace_back(std::move(values));
         } else if (rc == SQLITE_DONE) {
             break;
+        } else if ((rc & 0xff) == SQLITE_INTERRUPT && conn.timed_out()) {
+            const auto limit = conn.statement_timeout();
+            throw StatementTimeout(
+                describe(("statement ran past its time limit of " + std::to_string(limit.count()) + " ms").c_str(), rc,
+                         sql),
+                limit);
         } else {
             fail(db, rc, sql);
         }

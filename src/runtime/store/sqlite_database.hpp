@@ -11,6 +11,8 @@ struct SqliteOptions {
     std::filesystem::path file;                    // created with its directory if missing
     std::size_t max_connections = 8;               // pooled readers; writers share one more connection
     std::chrono::milliseconds busy_timeout{5000};  // waiting for the write lock; past it -> StoreError unavailable
+    // One statement's running time; past it the statement is interrupted -> StatementTimeout. Migrations have none.
+    std::chrono::milliseconds statement_timeout{5000};
 };
 
 /// SQLite in WAL mode with synchronous=NORMAL: a commit is in the WAL (the OS page cache) before it returns, so a

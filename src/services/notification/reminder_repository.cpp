@@ -152,7 +152,8 @@ std::vector<Notification> list_notifications(store::Transaction& tx,
     const auto n = static_cast<std::int64_t>(limit + 1);
     store::Rows rows;
     if (after) {
-        sql += " AND (fired_at < $2 OR (fired_at = $2 AND id < $3)) ORDER BY fired_at DESC, id DESC LIMIT $4";
+        // A row value: both planners start the index range at the cursor instead of filtering every newer row.
+        sql += " AND (fired_at, id) < ($2, $3) ORDER BY fired_at DESC, id DESC LIMIT $4";
         rows = tx.query(sql, {user_id, after->fired_at, after->id, n});
     } else {
         sql += " ORDER BY fired_at DESC, id DESC LIMIT $2";

@@ -3,10 +3,11 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "core/base64url.hpp"
 #include "core/task_input.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
-#include "core/base64url.hpp"
+#include "core/utf8.hpp"
 
 namespace todoai::todo {
 namespace {
@@ -87,6 +88,8 @@ std::variant<TaskQuery, FieldErrors> parse_task_query(const http::Request& req) 
         // SQLite's LIKE stops at a NUL, so "q=%00" matched every task; no stored title or description can hold one.
         if (v->find('\0') != std::string_view::npos)
             errors.push_back({"q", "must not contain a NUL character"});
+        else if (!utf8_length(*v))  // no stored text can hold it either (JSON bodies are checked for UTF-8)
+            errors.push_back({"q", "must be UTF-8"});
         else if (v->size() > kSearchMax)
             errors.push_back({"q", "must be at most " + std::to_string(kSearchMax) + " bytes"});
         else

@@ -252,7 +252,7 @@ void TaskService::remove(const std::string& user_id,
 
 TaskPage TaskService::list(const std::string& user_id, const TaskQuery& query) {
     auto tx = db_.begin(store::Database::Access::read);
-    return TaskRepository::list(*tx, user_id, query);
+    return TaskRepository::list(*tx, db_.dialect(), user_id, query);
 }
 
 TaskCounts TaskService::counts(const std::string& user_id) {

@@ -234,6 +234,18 @@ TEST_F(PostgresDatabaseTest, StatementTimeoutIsUnavailable) {
     EXPECT_TRUE(db->ping());  // the connection went back to the pool usable
 }
 
+TEST_F(PostgresDatabaseTest, StatementTimeoutNamesItsLimit) {
+    auto db = open(1, 5000ms, 150ms);
+    auto tx = db->begin(Access::read);
+    try {
+        tx->query("SELECT pg_sleep(5)");
+        FAIL() << "pg_sleep(5) ran past a 150 ms statement_timeout";
+    } catch (const StatementTimeout& e) {
+        EXPECT_EQ(e.limit(), 150ms);
+        EXPECT_EQ(e.kind(), StoreError::Kind::unavailable);
+    }
+}
+
 TEST_F(PostgresDatabaseTest, UnreachableServerIsUnavailableNamingHostAndPortButNotThePassword) {
     // Port 1 on loopback: nothing listens, so the connection is refused at once.
     PostgresOptions options{.url = "postgresql://todoai:s3cret-pass@127.0.0.1:1/postgres", .schema = "nowhere"};

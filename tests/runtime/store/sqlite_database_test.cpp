@@ -235,5 +235,51 @@ TEST_F(SqliteDatabaseTest, ManyCommitsWithBackgroundCheckpointsLoseNothing) {
     EXPECT_EQ(db->begin(Access::read)->query("PRAGMA integrity_check")[0].text(0), "ok");
 }
 
+// A statement runs at most statement_timeout (a progress handler looks at the deadline), then stops with
+// StatementTimeout; the connection stays usable and a write transaction it was part of cannot commit.
+TEST_F(SqliteDatabaseTest, AStatementPastItsTimeLimitStopsNamingTheLimit) {
+    auto db = open_sqlite({.file = dir_.path() / "slow.db", .statement_timeout = 150ms});
+    db->migrate(contract::kMigrations);
+    constexpr std::string_view kEndless =
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n";
+    {
+        auto tx = db->begin(Access::read);
+        const auto start = std::chrono::steady_clock::now();
+        try {
+            tx->query(kEndless);
+            FAIL() << "an endless statement returned";
+        } catch (const StatementTimeout& e) {
+            EXPECT_EQ(e.limit(), 150ms);
+            EXPECT_EQ(e.kind(), StoreError::Kind::unavailable);
+            EXPECT_NE(std::string(e.what()).find("150 ms"), std::string::npos) << e.what();
+        }
+        const auto took = std::chrono::steady_clock::now() - start;
+        EXPECT_GE(took, 150ms);
+        EXPECT_LT(took, 2000ms);
+        EXPECT_EQ(tx->query("SELECT 1")[0].int64(0), 1);  // the next statement has a deadline of its own
+    }
+    {
+        auto tx = db->begin(Access::write);
+        tx->execute("INSERT INTO items (id, name, note) VALUES (1, 'a', 'b')");
+        EXPECT_THROW(tx->execute("INSERT INTO items (id, name, note) SELECT x + 1, 'n' || x, 'x' FROM "
+                                 "(WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT x FROM n)"),
+                     StatementTimeout);
+        EXPECT_THROW(tx->commit(), StoreError);
+    }
+    EXPECT_EQ(contract::count_items(*db), 0);
+    EXPECT_TRUE(db->ping());
+}
+
+// Migrations have no time limit: building an index over a large table may take longer than any request should.
+TEST_F(SqliteDatabaseTest, MigrationsRunPastTheStatementTimeLimit) {
+    auto db = open_sqlite({.file = dir_.path() / "migrate.db", .statement_timeout = 1ms});
+    static constexpr std::string_view kSlow =
+        "CREATE TABLE big AS WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 300000) "
+        "SELECT x FROM n;";
+    const Migration slow[] = {{1, "slow", kSlow, kSlow}};
+    db->migrate(slow);
+    EXPECT_EQ(db->begin(Access::read)->query("SELECT x FROM big ORDER BY rowid DESC LIMIT 1")[0].int64(0), 300000);
+}
+
 }  // namespace
 }  // namespace todoai::store
