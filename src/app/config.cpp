@@ -147,16 +147,19 @@ void add_options(CLI::App& cmd, Config& c) {
         ->envname("JWT_SECRET");
     cmd.add_option("--jwt-secret-file", c.jwt_secret_file, "File holding the HS256 secret")
         ->envname("TODOAI_JWT_SECRET_FILE");
-    cmd.add_option("--jwks-url", c.jwks_url,
-                   "JWKS of another token issuer (EdDSA, ES256, RS256), e.g. {BETTER_AUTH_URL}/api/auth/jwks; http only")
+    cmd.add_option(
+           "--jwks-url", c.jwks_url,
+           "JWKS of another token issuer (EdDSA, ES256, RS256), e.g. {BETTER_AUTH_URL}/api/auth/jwks; http only")
         ->envname("TODOAI_JWKS_URL");
     cmd.add_option("--jwks-timeout-ms", c.jwks_timeout_ms, "Connect and answer timeout of a JWKS fetch")
         ->envname("TODOAI_JWKS_TIMEOUT_MS")
         ->check(CLI::Range(100, 60000))
         ->capture_default_str();
-    cmd.add_option("--jwt-issuer", c.jwt_issuer, "When set, the iss of every token verified with the JWKS must equal it")
+    cmd.add_option("--jwt-issuer", c.jwt_issuer,
+                   "When set, the iss of every token verified with the JWKS must equal it")
         ->envname("TODOAI_JWT_ISSUER");
-    cmd.add_option("--jwt-audience", c.jwt_audience, "When set, the aud of every token verified with the JWKS must contain it")
+    cmd.add_option("--jwt-audience", c.jwt_audience,
+                   "When set, the aud of every token verified with the JWKS must contain it")
         ->envname("TODOAI_JWT_AUDIENCE");
     cmd.add_option("--environment", c.environment, "development or production (production requires a JWT secret)")
         ->envname("ENVIRONMENT")

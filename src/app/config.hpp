@@ -17,7 +17,7 @@ struct Config {
     std::filesystem::path data_dir = "./todoai-data";
     std::string database_url;
     std::string jwt_secret;
-    std::string jwks_url;            // another issuer's public keys (Better Auth: {BETTER_AUTH_URL}/api/auth/jwks)
+    std::string jwks_url;  // another issuer's public keys (Better Auth: {BETTER_AUTH_URL}/api/auth/jwks)
     std::int64_t jwks_timeout_ms = 3000;
     std::string jwt_issuer, jwt_audience;  // checked when set
     std::filesystem::path jwt_secret_file;
@@ -70,18 +70,18 @@ struct Config {
     std::string pubsub;  // memory, kafka or dapr; empty: kafka when kafka_brokers is set, else memory
     std::string dapr_host = "127.0.0.1";
     std::uint16_t dapr_http_port = 3500;
-    std::string dapr_api_token;                 // DAPR_API_TOKEN: sent to the sidecar on every call
+    std::string dapr_api_token;  // DAPR_API_TOKEN: sent to the sidecar on every call
     std::string dapr_pubsub_name = "kafka-pubsub";
     bool dapr_bulk_publish = true;  // the relay's batches through daprd's bulk publish API
-    std::string secret_store;                   // e.g. kubernetes-secrets: DATABASE_URL, JWT_SECRET when unset
+    std::string secret_store;       // e.g. kubernetes-secrets: DATABASE_URL, JWT_SECRET when unset
     std::string db_secret_name = "db-credentials";
     std::string db_secret_key = "connectionString";
     std::string jwt_secret_name = "jwt-secret";
     std::string jwt_secret_key = "secret";
     std::string cron_binding = "reminder-check-cron";
-    std::string processed_markers = "store";     // or dapr-state (audit's markers in the Dapr state store)
+    std::string processed_markers = "store";  // or dapr-state (audit's markers in the Dapr state store)
     std::string dapr_state_store = "statestore";
-    std::int64_t dapr_wait_seconds = 60;        // how long start-up waits for the sidecar (secrets)
+    std::int64_t dapr_wait_seconds = 60;  // how long start-up waits for the sidecar (secrets)
 
     bool dapr() const { return pubsub == "dapr"; }
 };

@@ -98,13 +98,16 @@ http::JsonPage AuditService::list_page(std::string_view user_id, const AuditQuer
 }
 
 void AuditService::register_routes(http::Router& router, const auth::JwtCodec& jwt) {
-    auth::add_user_route(router, http::Method::get, "/audit", [this, &jwt](http::Request& req) {
-        auto user = auth::authorize_path_user(req, jwt);
-        auto query = parse_audit_query(req);
-        if (auto* errors = std::get_if<FieldErrors>(&query))
-            throw http::HttpError(422, "invalid audit query parameters", std::move(*errors));
-        return http::page_response(req, list_page(user, std::get<AuditQuery>(query)));
-    }, jwt);
+    auth::add_user_route(
+        router, http::Method::get, "/audit",
+        [this, &jwt](http::Request& req) {
+            auto user = auth::authorize_path_user(req, jwt);
+            auto query = parse_audit_query(req);
+            if (auto* errors = std::get_if<FieldErrors>(&query))
+                throw http::HttpError(422, "invalid audit query parameters", std::move(*errors));
+            return http::page_response(req, list_page(user, std::get<AuditQuery>(query)));
+        },
+        jwt);
 }
 
 }  // namespace todoai::audit
