@@ -201,7 +201,11 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 log "work dir $WORK; setups $SETUPS; cluster on cores $SUT_CPUS, tools on $TOOL_CPUS; load average $LOAD_BEFORE"
 for rep in $(seq "$REPEAT"); do
     for setup in $SETUPS; do
-        if ! start_setup "$setup"; then note "$setup #$rep: the setup did not start"; stop_setup; continue; fi
+        # One retry: a port of the seed's can be held for a moment by another program's connection.
+        if ! start_setup "$setup"; then
+            note "$setup #$rep: the setup did not start; retrying once"; stop_setup; sleep 5
+            if ! start_setup "$setup"; then note "$setup #$rep: the setup did not start"; stop_setup; continue; fi
+        fi
         sleep 2
         [[ ${SKIP_LATENCY:-0} == 1 ]] || latency "$setup" "$rep"
         [[ ${SKIP_THROUGHPUT:-0} == 1 ]] || throughput "$setup" "$rep"

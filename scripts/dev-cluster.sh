@@ -234,6 +234,14 @@ for instance in "${INSTANCES[@]}"; do
             sidecar_env+=(POD_NAME="$app_id.$name")
             extra+=(--dapr-pubsub-name kafka-pubsub-broadcast)
         fi
+        # Dapr's seed ports (50001-50005 gRPC) lie in Linux's ephemeral range, where another program's outgoing
+        # connection can hold one for a while: name a taken port rather than let daprd die on it.
+        for p in "$http" $((50000 + n + PORT_OFFSET)) $((50100 + n + PORT_OFFSET)) $((9090 + n + PORT_OFFSET)); do
+            if ss -Htan "sport = :$p" | grep -q .; then
+                echo "dev-cluster: port $p ($name's daprd) is in use on this machine; try again or set PORT_OFFSET" >&2
+                exit 1
+            fi
+        done
         # daprd first (it waits for the app's port), in a session of its own: a Ctrl-C reaches the services, which
         # drain into their sidecars, and stop_all stops the daprds after them. Loopback only, every port explicit.
         env "${sidecar_env[@]}" setsid "$DAPRD" --mode standalone --app-id "$app_id" --app-port "$port" \

@@ -185,10 +185,12 @@ TEST_F(DaprStateMarkersTest, AuditsMarkersLiveInTheStateStoreAndAbsorbARedeliver
     const auto id = str(created.json().at("id"));
     HttpClient audit(port("audit"));
     std::vector<object> trail;
-    ASSERT_TRUE(poll_until(kDeadline, [&] {
-        trail = fetch_all(audit, token, "/api/" + user + "/audit?task_id=" + id);
-        return trail.size() == 1;
-    })) << "audit log: " << app("audit").log_file();
+    ASSERT_TRUE(poll_until(kDeadline,
+                           [&] {
+                               trail = fetch_all(audit, token, "/api/" + user + "/audit?task_id=" + id);
+                               return trail.size() == 1;
+                           }))
+        << "audit log: " << app("audit").log_file();
     const auto event_id = str(trail[0].at("event_id"));
     // daprd prefixes the key with the app id; audit's own table stayed empty.
     const auto key = "audit-service||processed-" + event_id + "-audit-service";
@@ -212,8 +214,8 @@ TEST_F(DaprStateMarkersTest, AuditsMarkersLiveInTheStateStoreAndAbsorbARedeliver
     ASSERT_TRUE(poll_until(
         kDeadline, [&] { return !fetch_all(audit, token, "/api/" + user + "/audit?task_id=" + second_id).empty(); }));
     EXPECT_EQ(fetch_all(audit, token, "/api/" + user + "/audit?task_id=" + id).size(), 1u);
-    EXPECT_EQ(count_rows(database_.url(), "SELECT COUNT(*) FROM dapr_state WHERE key LIKE 'audit-service||processed-%'"),
-              2);
+    EXPECT_EQ(
+        count_rows(database_.url(), "SELECT COUNT(*) FROM dapr_state WHERE key LIKE 'audit-service||processed-%'"), 2);
 }
 
 TEST_F(DaprClusterTest, ADroppedEventReachesTheDeadLetterTopic) {
@@ -299,11 +301,14 @@ TEST_F(DaprClusterTest, TheSidecarsRunTheChartsComponents) {
     EXPECT_NE(file_text(config_).find("# Source: todoai/templates/dapr/configuration.yaml"), std::string::npos);
     // Each sidecar loaded the components the chart's scopes give its app, as the chart's types.
     const std::map<std::string, std::set<std::string>> expected{
-        {"todo", {"kafka-pubsub pubsub.kafka", "statestore state.postgresql", "kubernetes-secrets secretstores.local.file"}},
-        {"audit", {"kafka-pubsub pubsub.kafka", "statestore state.postgresql", "kubernetes-secrets secretstores.local.file"}},
+        {"todo",
+         {"kafka-pubsub pubsub.kafka", "statestore state.postgresql", "kubernetes-secrets secretstores.local.file"}},
+        {"audit",
+         {"kafka-pubsub pubsub.kafka", "statestore state.postgresql", "kubernetes-secrets secretstores.local.file"}},
         {"websocket", {"kafka-pubsub-broadcast pubsub.kafka", "kubernetes-secrets secretstores.local.file"}},
         {"notification",
-         {"kafka-pubsub pubsub.kafka", "reminder-check-cron bindings.cron", "kubernetes-secrets secretstores.local.file"}},
+         {"kafka-pubsub pubsub.kafka", "reminder-check-cron bindings.cron",
+          "kubernetes-secrets secretstores.local.file"}},
         {"recurring", {"kafka-pubsub pubsub.kafka", "kubernetes-secrets secretstores.local.file"}},
     };
     for (const auto& [name, components] : expected) {

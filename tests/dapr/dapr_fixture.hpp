@@ -93,17 +93,17 @@ class DaprClusterTest : public ::testing::Test {
         {
             std::ofstream out(secrets_file_);
             // The seed's secret (what todoai reads) and the chart's (what its statestore component refers to).
-            out << boost::json::serialize(boost::json::object{
-                {"db-credentials", boost::json::object{{"connectionString", database_.url()}}},
-                {"todoai-secrets", boost::json::object{{"DATABASE_URL", database_.url()}}}});
+            out << boost::json::serialize(
+                boost::json::object{{"db-credentials", boost::json::object{{"connectionString", database_.url()}}},
+                                    {"todoai-secrets", boost::json::object{{"DATABASE_URL", database_.url()}}}});
         }
         // One rendering of the chart's Dapr resources for every sidecar: consumer groups are {appID} (and {podName}
         // for websocket), scopes pick each app's components.
-        std::tie(resources_, config_) = write_dapr_resources(dir_.path() / "dapr",
-                                                             {.kafka_brokers = kafka_->bootstrap(),
-                                                              .secrets_file = secrets_file_,
-                                                              .name_resolution = dir_.path() / "names.db",
-                                                              .cron_schedule = cron_schedule()});
+        std::tie(resources_, config_) =
+            write_dapr_resources(dir_.path() / "dapr", {.kafka_brokers = kafka_->bootstrap(),
+                                                        .secrets_file = secrets_file_,
+                                                        .name_resolution = dir_.path() / "names.db",
+                                                        .cron_schedule = cron_schedule()});
         for (std::string service : {"todo", "audit", "websocket", "notification", "recurring"}) start(service);
         todo_ = std::make_unique<HttpClient>(port("todo"));
     }

@@ -19,11 +19,11 @@ DaprStateMarkers::DaprStateMarkers(dapr::SidecarClient& sidecar, StateMarkersOpt
     : sidecar_(sidecar), options_(std::move(options)) {}
 
 bool DaprStateMarkers::claim_one(const std::string& key) {
-    const auto body = json::serialize(json::array{
-        json::object{{"key", key},
-                     {"value", "processed"},
-                     {"options", json::object{{"concurrency", "first-write"}}},
-                     {"metadata", json::object{{"ttlInSeconds", std::to_string(options_.ttl.count())}}}}});
+    const auto body = json::serialize(
+        json::array{json::object{{"key", key},
+                                 {"value", "processed"},
+                                 {"options", json::object{{"concurrency", "first-write"}}},
+                                 {"metadata", json::object{{"ttlInSeconds", std::to_string(options_.ttl.count())}}}}});
     const auto saved = sidecar_.call(http::Method::post, "/v1.0/state/" + dapr::url_encode(options_.store), body);
     if (saved.status == 204) return true;
     // Recorded already, or the save failed: the key says which.
