@@ -10,9 +10,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -38,11 +40,38 @@ void replace_all(std::string& text, std::string_view from, const std::string& to
 
 int connect_to(std::uint16_t port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    // The server closes first, so each connection leaves a TIME_WAIT on its side for a minute; at several hundred
+    // connections a second one source address runs out of ephemeral ports. Rotating over 127.0.0.2-254 gives each
+    // its own.
+    static unsigned next = 0;
+    sockaddr_in source{};
+    source.sin_family = AF_INET;
+    source.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1 + next++ % 253);
+    if (fd >= 0) ::bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof source);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) __builtin_trap();
+    // libFuzzer's timer signal (SIGALRM, for -timeout) may interrupt connect(); the connection then completes on
+    // its own, which a poll for writability and SO_ERROR tell.
+    int rc = fd < 0 ? -1 : ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    if (rc != 0 && errno == EINTR) {
+        pollfd p{fd, POLLOUT, 0};
+        while ((rc = ::poll(&p, 1, 10'000)) < 0 && errno == EINTR) {
+        }
+        int error = 0;
+        socklen_t length = sizeof error;
+        if (rc == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0)
+            rc = 0;
+        else if (error != 0)
+            errno = error;
+        else
+            rc = -1;
+    }
+    if (rc != 0) {
+        std::fprintf(stderr, "connect to the server failed: %s\n", std::strerror(errno));
+        __builtin_trap();
+    }
     return fd;
 }
 
@@ -62,11 +91,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (;;) {
         pollfd p{fd, POLLIN, 0};
         if (open_for_writing) p.events |= POLLOUT;
-        if (::poll(&p, 1, 10'000) <= 0) __builtin_trap();  // the server neither answered nor closed: a hang
+        const int ready = ::poll(&p, 1, 10'000);
+        if (ready < 0 && errno == EINTR) continue;  // libFuzzer's timer signal
+        if (ready <= 0) __builtin_trap();           // the server neither answered nor closed: a hang
         if (p.revents & POLLOUT) {
             const auto n = ::send(fd, input.data() + sent, input.size() - sent, MSG_NOSIGNAL);
             if (n > 0) sent += static_cast<std::size_t>(n);
-            if (n < 0 || sent == input.size()) {
+            if ((n < 0 && errno != EINTR) || sent == input.size()) {
                 ::shutdown(fd, SHUT_WR);
                 open_for_writing = false;
             }
@@ -74,6 +105,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
             char buf[16384];
             const auto n = ::recv(fd, buf, sizeof buf, 0);
+            if (n < 0 && errno == EINTR) continue;
             if (n <= 0) break;
             answer.append(buf, static_cast<std::size_t>(n));
         }
