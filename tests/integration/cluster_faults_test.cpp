@@ -82,12 +82,21 @@ class ClusterFaultTest : public ClusterTest {
         const ClusterPorts ports{port("todo"), port("audit"), port("notification")};
         std::vector<UserState> states(users_.size());
         std::string why;
+        // The snapshot is judged at the time it began (a reminder due after that may fire while it is read), and only
+        // once every reminder was due before it began: then no event can still happen, and the stores and feeds
+        // compared with it afterwards hold exactly what they will ever hold.
+        Timestamp now{};
         const bool settled = poll_until(
             kSettleDeadline,
             [&] {
+                now = now_ms();
                 for (std::size_t i = 0; i < users_.size(); ++i) {
                     states[i] = read_state(ports, users_[i]);
-                    if (why = pending(states[i], now_ms()); !why.empty()) return false;
+                    if (const auto last = latest_reminder(states[i]); last && now <= *last) {
+                        why = "reminders still to come";
+                        return false;
+                    }
+                    if (why = pending(states[i], now); !why.empty()) return false;
                 }
                 return websocket_recorded().size() >= audit_event_ids(states).size();
             },
@@ -96,7 +105,6 @@ class ClusterFaultTest : public ClusterTest {
                              << " s; still waiting for " << (why.empty() ? "websocket's store" : why);
 
         Violations v;
-        const auto now = now_ms();
         std::size_t tasks = 0, events = 0;
         for (std::size_t i = 0; i < users_.size(); ++i) {
             check_acknowledged(states[i], writers_[i]->ops(), v);

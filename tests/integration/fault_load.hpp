@@ -269,6 +269,16 @@ inline std::map<std::string, std::size_t> expected_events(const boost::json::obj
     return want;
 }
 
+/// The latest reminder time of the user's tasks (none: nullopt). Once it has passed, and every due reminder has
+/// fired, the user's events are final: a snapshot taken after that cannot race a reminder that fires meanwhile.
+inline std::optional<Timestamp> latest_reminder(const UserState& s) {
+    std::optional<Timestamp> latest;
+    for (const auto& t : s.tasks)
+        for (const auto& r : t.at("reminders").as_array())
+            if (const auto at = ts(r.at("at")); !latest || *latest < at) latest = at;
+    return latest;
+}
+
 /// Per task: event type -> audit entries.
 inline std::map<std::string, std::map<std::string, std::size_t>> audit_counts(
     const std::vector<boost::json::object>& audit) {
