@@ -88,8 +88,12 @@ describe('web UI', () => {
     await dialog.getByRole('button', { name: 'Save task' }).click();
     await page.locator('.task', { hasText: 'Water the plants twice' }).waitFor();
 
-    await page.getByRole('checkbox', { name: /Complete “Water the plants twice”/ }).check();
-    await page.locator('.task.done', { hasText: 'Water the plants twice' }).waitFor();
+    // By the task's id, not its title: the next instance has the same title, and a retried check() (the list
+    // re-renders when the live feed says the rename landed) must not complete that one too.
+    const box = page.getByRole('checkbox', { name: /Complete “Water the plants twice”/ });
+    assert.equal(await box.getAttribute('id'), `done-${task.id}`);
+    await page.locator(`#done-${task.id}`).check();
+    await page.locator(`.task.done[data-id="${task.id}"]`).waitFor();
     await page.getByRole('search').getByLabel('Status').selectOption('pending');
     // Completing a weekly task created its next instance, which is pending.
     await until(async () => (await page.locator('.task.done').count()) === 0 && (await page.locator('.task').count()) === 1);
