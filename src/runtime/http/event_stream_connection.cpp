@@ -18,7 +18,7 @@
 #include <mutex>
 #include <vector>
 
-#include "runtime/http/send_budget.hpp"
+#include "runtime/http/push_connection.hpp"
 #include "runtime/log/log.hpp"
 
 namespace todoai::http::detail {
@@ -250,16 +250,7 @@ void StreamConnection::ended() {
     shut();
     heartbeat_.cancel();
     linger_.cancel();
-    if (open_ && session_) {
-        try {
-            session_->on_close();
-        } catch (const std::exception& e) {
-            log::error(std::string("event stream session on_close failed: ") + e.what());
-        }
-    }
-    session_.reset();
-    if (on_end_) on_end_(this);
-    on_end_ = nullptr;
+    end_session(session_, open_, on_end_, this, "event stream");
 }
 
 }  // namespace

@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/http/send_budget.hpp"
+#include "runtime/http/push_connection.hpp"
 #include "runtime/log/log.hpp"
 
 namespace todoai::http::detail {
@@ -321,16 +321,7 @@ void Connection::ended() {
     ws_.set_option(
         websocket::stream_base::timeout{websocket::stream_base::none(), websocket::stream_base::none(), false});
     if (close_deadline_) close_deadline_->cancel();
-    if (open_ && session_) {
-        try {
-            session_->on_close();
-        } catch (const std::exception& e) {
-            log::error(std::string("websocket session on_close failed: ") + e.what());
-        }
-    }
-    session_.reset();
-    if (on_end_) on_end_(this);
-    on_end_ = nullptr;
+    end_session(session_, open_, on_end_, this, "websocket");
 }
 
 }  // namespace

@@ -1,10 +1,14 @@
 #pragma once
-// Internal to runtime/http: what every push connection (WebSocket, event stream) shares about queued bytes. One
-// process-wide total, so many slow readers together cannot pin the process's memory, and a way to hand the freed
-// memory back to the system after a slow reader that held a lot is gone.
+// Internal to runtime/http: what every push connection (WebSocket, event stream) shares. Queued bytes, counted in one
+// process-wide total so many slow readers together cannot pin the process's memory, with a way to hand freed memory
+// back after a slow reader that held a lot is gone; and how a connection that ended tells its session and the server.
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <memory>
+#include <string_view>
+
+#include "runtime/http/websocket_connection.hpp"
 
 namespace todoai::http::detail {
 
@@ -58,5 +62,14 @@ class QueuedBytes {
     std::size_t held_ = 0;
     std::size_t peak_ = 0;
 };
+
+/// The last step of a connection that ended (on its strand, once): the session hears on_close() if it was opened
+/// (an exception is logged as `kind`'s, never thrown into the io loop), the connection lets go of it (the session
+/// may hold the connection), and the server forgets the connection.
+void end_session(std::shared_ptr<WebSocketSession>& session,
+                 bool opened,
+                 WebSocketEnded& on_end,
+                 ServerWebSocket* connection,
+                 std::string_view kind);
 
 }  // namespace todoai::http::detail
