@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { freePort, launchBrowser, startServer, uniqueEmail } from './helpers.mjs';
+import { apiCreateTask as createTask, apiSignUp as signUp, freePort, launchBrowser, startServer } from './helpers.mjs';
 
 let server;
 let browser;
@@ -20,21 +20,6 @@ after(async () => {
   await server?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function signUp(url) {
-  const res = await fetch(`${url}/api/auth/sign-up`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email: uniqueEmail(), password: 'correct horse battery', name: 'Ada' }) });
-  assert.equal(res.status, 201);
-  return res.json();
-}
-
-async function createTask(url, s, title) {
-  const res = await fetch(`${url}/api/${s.user.id}/tasks`, { method: 'POST',
-    headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ title }) });
-  const body = await res.text();
-  assert.equal(res.status, 201, body);
-  return JSON.parse(body);
-}
 
 // Waits until the page's EventSource has received a message about `taskId`; returns that message. (Polled with
 // evaluate: the page's Content-Security-Policy forbids the eval that waitForFunction needs.)

@@ -97,3 +97,20 @@ export function watchErrors(page) {
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   return errors;
 }
+
+// Through the API, not the UI: a new user ({ token, user }) and a task of theirs (the created task).
+export async function apiSignUp(url) {
+  const res = await fetch(`${url}/api/auth/sign-up`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: uniqueEmail(), password: 'correct horse battery', name: 'Ada' }) });
+  const body = await res.text();
+  if (res.status !== 201) throw new Error(`sign-up answered ${res.status}: ${body}`);
+  return JSON.parse(body);
+}
+
+export async function apiCreateTask(url, s, title) {
+  const res = await fetch(`${url}/api/${s.user.id}/tasks`, { method: 'POST',
+    headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ title }) });
+  const body = await res.text();
+  if (res.status !== 201) throw new Error(`create answered ${res.status}: ${body}`);
+  return JSON.parse(body);
+}

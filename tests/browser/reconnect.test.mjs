@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { freePort, launchBrowser, signUp, startServer, watchErrors } from './helpers.mjs';
+import { apiCreateTask as createTask, freePort, launchBrowser, signUp, startServer, watchErrors } from './helpers.mjs';
 
 let server;
 let browser;
@@ -27,12 +27,6 @@ async function until(check, timeout = 5000) {
     if (Date.now() > end) throw new Error(`condition not met within ${timeout} ms: ${check}`);
     await new Promise((r) => setTimeout(r, 25));
   }
-}
-
-async function createTask(url, s, title) {
-  const res = await fetch(`${url}/api/${s.user.id}/tasks`, { method: 'POST',
-    headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ title }) });
-  assert.equal(res.status, 201, await res.text());
 }
 
 test('the feed reconnects by itself after the server restarts and catches up with what it missed', async () => {
