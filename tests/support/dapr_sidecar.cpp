@@ -9,9 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -88,17 +90,25 @@ std::filesystem::path daprd_binary() {
                              ": run scripts/install/dapr.sh (or set TODOAI_DAPRD)");
 }
 
+// A port below Linux's ephemeral range (32768-60999): a port the kernel hands out for port 0 is also what every
+// outgoing connection of the parallel tests takes, so one picked that way was seen taken again before daprd bound it
+// ("bind: address already in use"); below the range only another explicit pick can collide.
 std::uint16_t free_loopback_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-        throw std::runtime_error("cannot find a free port on 127.0.0.1");
-    ::close(fd);
-    return ntohs(addr.sin_port);
+    static std::mt19937 random(static_cast<std::uint32_t>(::getpid()) ^
+                               static_cast<std::uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+    std::uniform_int_distribution<int> pick(20000, 32000);
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) break;
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = htons(static_cast<std::uint16_t>(pick(random)));
+        const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+        ::close(fd);
+        if (bound) return ntohs(addr.sin_port);
+    }
+    throw std::runtime_error("cannot find a free port on 127.0.0.1 in 20000-32000");
 }
 
 DaprSidecar::DaprSidecar(DaprSidecarOptions options) : options_(std::move(options)) {
